@@ -1,0 +1,11 @@
+"""The Celery application. Tasks only wake services up; the database holds the truth."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("hotline")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,28 @@
+"""Who did something: recorded on every audit event."""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # one of Event.ActorKind
+    label: str
+    user: Any = None
+
+    @classmethod
+    def public(cls) -> "Actor":
+        return cls(kind="public", label="public reporter")
+
+    @classmethod
+    def system(cls, label: str = "system") -> "Actor":
+        return cls(kind="system", label=label)
+
+    @classmethod
+    def for_user(cls, user) -> "Actor":
+        return cls(kind="user", label=user.get_username(), user=user)
+
+    @classmethod
+    def for_api_key(cls, api_key) -> "Actor":
+        # The prefix identifies the key without revealing it.
+        return cls(kind="api_key", label=f"{api_key._meta.model_name}:{api_key.prefix}")

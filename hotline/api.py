@@ -1,0 +1,83 @@
+"""API plumbing shared by every endpoint: key authentication and error bodies.
+
+Errors always answer JSON ``{"detail": "...", "fields": {...}}``: ``detail`` is a sentence a
+person can act on; ``fields`` (validation errors only) names each field with its problems.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_api_key.permissions import KeyParser
+
+from hotline.models import PartnerAPIKey
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """``Authorization: Api-Key <key>`` against one key model; ``request.auth`` is the key row."""
+
+    model = None
+    key_parser = KeyParser()
+
+    def authenticate(self, request):
+        key = self.key_parser.get(request)
+        if key is None:
+            return None
+        try:
+            api_key = self.model.objects.get_from_key(key)
+        except self.model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(
+                _("This API key is unknown or has been revoked. Ask the hotline for a new key.")
+            ) from None
+        if api_key.has_expired:
+            raise exceptions.AuthenticationFailed(
+                _("This API key expired on %(date)s. Ask the hotline for a new key.")
+                % {"date": api_key.expiry_date.isoformat()}
+            )
+        return AnonymousUser(), api_key
+
+    def authenticate_header(self, request):
+        return KeyParser.keyword
+
+
+class PartnerKeyAuthentication(APIKeyAuthentication):
+    model = PartnerAPIKey
+
+
+class HasPartnerKey(permissions.BasePermission):
+    message = _("This endpoint is for partner hotlines and needs a partner API key.")
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, PartnerAPIKey) and request.auth.partner.active
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(
+            _("This endpoint needs an API key, sent as the header 'Authorization: Api-Key <key>'.")
+        )
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.UnsupportedMediaType(
+            exc.detail,
+            _(
+                "Send JSON (application/json) or form fields "
+                "(application/x-www-form-urlencoded). Files are never accepted."
+            ),
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        fields = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
+        response.data = {
+            "detail": _("The request was not accepted: see the problems listed per field."),
+            "fields": fields,
+        }
+    return response

@@ -1,0 +1,74 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from reports.models import DESCRIPTION_MAX_LENGTH, ReporterCategory
+
+
+class PublicReportSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        trim_whitespace=True,
+        help_text="The web address (http or https) where you saw it. Never the material itself.",
+    )
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        help_text="Optional: what you saw and where on the page, in plain words.",
+    )
+    reporter_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="Optional: only the hotline sees it; it is never passed to the hosting provider.",
+    )
+    category = serializers.ChoiceField(
+        choices=ReporterCategory.choices, required=False, allow_blank=True
+    )
+
+
+class ReportReceiptSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The report's public reference, e.g. HL-7KQ2-M9XD.")
+    tracking_secret = serializers.CharField(
+        help_text="Shown once. Send it as X-Tracking-Secret to see the report's status."
+    )
+    status = serializers.CharField()
+    status_url = serializers.CharField()
+
+
+class ReporterStatusSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=["received", "in_progress", "closed"])
+    changed_at = serializers.DateTimeField()
+
+
+class PartnerReportItemSerializer(serializers.Serializer):
+    """One item of a partner batch (documentation: items are checked one by one by intake)."""
+
+    url = serializers.CharField()
+    description = serializers.CharField(required=False, max_length=DESCRIPTION_MAX_LENGTH)
+    external_id = serializers.CharField(required=False, max_length=200)
+
+
+class PartnerBatchSerializer(serializers.Serializer):
+    # Items stay raw here so that one bad item is rejected alone, not the whole batch.
+    reports = serializers.ListField(
+        child=serializers.JSONField(), min_length=1, max_length=settings.HOTLINE_PARTNER_BATCH_MAX
+    )
+
+
+class PartnerBatchDocSerializer(serializers.Serializer):
+    reports = PartnerReportItemSerializer(many=True)
+
+
+class PartnerItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["created", "duplicate", "rejected"])
+    reference = serializers.CharField(required=False)
+    external_id = serializers.CharField()
+    reason = serializers.CharField(required=False)
+
+
+class PartnerBatchResultSerializer(serializers.Serializer):
+    results = PartnerItemResultSerializer(many=True)
+    created = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    rejected = serializers.IntegerField()

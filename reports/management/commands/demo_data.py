@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from hotline.actors import Actor
+from hotline.models import PartnerHotline
+from reports.intake import partner_batch_submit, report_submit, submission_clean
+from reports.models import Channel, Report
+
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "hotline-demo"  # noqa: S105  (laptop demo only; refused in production)
+
+# Reserved example domains (RFC 2606): nothing real is ever pointed at.
+PUBLIC_URLS = [
+    "https://images.example.com/gallery/4411",
+    "http://forum.example.net/t/8820?page=2",
+    "https://files.example.org/d/Qm9f1",
+    "https://images.example.com/gallery/4411",  # reported twice: becomes a duplicate
+]
+PARTNER_URLS = [
+    "https://share.example.com/a/771",
+    "https://share.example.com/a/772",
+    "https://share.example.com/a/771#comments",  # same URL once canonical: a duplicate
+]
+
+
+class Command(BaseCommand):
+    help = "Load demonstration data for the embedded default (never in production)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is for the embedded default, not production.")
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=DEMO_ADMIN).exists():
+            user_model.objects.create_superuser(DEMO_ADMIN, "admin@example.org", DEMO_PASSWORD)
+        if not Report.objects.exists():
+            for url in PUBLIC_URLS:
+                report_submit(
+                    submission=submission_clean(url=url, category="abuse_imagery"),
+                    channel=Channel.WEB,
+                    actor=Actor.public(),
+                )
+            partner, _ = PartnerHotline.objects.get_or_create(name="Demo Partner Hotline")
+            partner_batch_submit(
+                partner=partner,
+                items=[{"url": url, "external_id": f"P-{i}"} for i, url in enumerate(PARTNER_URLS)],
+                actor=Actor.system("demo data"),
+            )
+        base = "http://127.0.0.1:8000"
+        self.stdout.write(
+            "\n".join(
+                [
+                    f"Demo data ready: {Report.objects.count()} reports.",
+                    f"  Report form:  {base}/report/",
+                    f"  API docs:     {base}/api/docs/",
+                    f"  Admin:        {base}/admin/  (login {DEMO_ADMIN} / {DEMO_PASSWORD})",
+                    f"  Health:       {base}/healthz",
+                ]
+            )
+        )

@@ -1,0 +1,45 @@
+"""The public report form: plain HTML, works without JavaScript."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from hotline.actors import Actor
+from hotline.throttling import PublicIntakeThrottle
+from reports.forms import PublicReportForm
+from reports.intake import report_submit, submission_clean
+from reports.models import Channel
+
+
+@require_http_methods(["GET", "POST"])
+def report_form(request):
+    if request.method == "GET":
+        return render(request, "reports/report_form.html", {"form": PublicReportForm()})
+    form = PublicReportForm(request.POST)
+    throttle = PublicIntakeThrottle()
+    if not throttle.allow_request(request, None):
+        form.add_error(
+            None,
+            _("Too many reports from your connection just now. Please try again in a minute."),
+        )
+        return render(request, "reports/report_form.html", {"form": form}, status=429)
+    if form.is_valid():
+        try:
+            result = report_submit(
+                submission=submission_clean(**form.cleaned_data),
+                channel=Channel.WEB,
+                actor=Actor.public(),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field, message)
+        else:
+            return render(
+                request,
+                "reports/report_received.html",
+                {"reference": result.report.reference, "tracking_secret": result.tracking_secret},
+                status=201,
+            )
+    return render(request, "reports/report_form.html", {"form": form}, status=400)
