@@ -1,0 +1,69 @@
+"""Shared fixtures, and the rule for tests that need a real service.
+
+A test marked ``postgres`` or ``redis`` runs only where DATABASE_URL / CELERY_BROKER_URL point at
+PostgreSQL / Redis. Elsewhere it is skipped, unless HOTLINE_REQUIRE_SERVICES=1 (as in .ci/run),
+which makes the missing service a failure.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from hotline.services import partner_api_key_create
+
+REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+
+
+def _service_missing(marker_name: str) -> str | None:
+    if marker_name == "postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker_name == "redis" and not settings.CELERY_BROKER_URL.startswith("redis://"):
+        return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker_name in ("postgres", "redis"):
+        if item.get_closest_marker(marker_name) is None:
+            continue
+        missing = _service_missing(marker_name)
+        if missing and REQUIRE_SERVICES:
+            pytest.fail(f"{missing} (HOTLINE_REQUIRE_SERVICES=1)", pytrace=False)
+        if missing:
+            pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    # Throttle counters live in the cache: every test starts with a clean budget.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def partner_key(db):
+    """(partner, key): a partner hotline and a valid API key for it."""
+    api_key, key, _ = partner_api_key_create(partner_name="Partner Hotline", key_name="test")
+    return api_key.partner, key
+
+
+@pytest.fixture
+def partner_client(partner_key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {partner_key[1]}")
+    return client
