@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
     "hotline",
     "reports",
 ]
@@ -160,6 +161,11 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Hotline policy -------------------------------------------------------------------------
+# The hotline's own identity: the sender of notices, and "abroad" means outside HOTLINE_COUNTRY.
+HOTLINE_ORG_NAME = env.str("HOTLINE_ORG_NAME", default="Hotline (development)")
+HOTLINE_ORG_EMAIL = env.str("HOTLINE_ORG_EMAIL", default="reports@hotline.example.org")
+HOTLINE_ORG_DOMAIN = env.str("HOTLINE_ORG_DOMAIN", default="hotline.example.org")
+HOTLINE_COUNTRY = env.str("HOTLINE_COUNTRY", default="NL").upper()
 HOTLINE_MAX_BODY_BYTES = env.int("HOTLINE_MAX_BODY_BYTES", default=64 * 1024)
 # A partner batch of 1,000 items cannot fit in 64 KiB; each item is still checked one by one.
 HOTLINE_PARTNER_MAX_BODY_BYTES = env.int("HOTLINE_PARTNER_MAX_BODY_BYTES", default=5 * 1024 * 1024)
@@ -183,7 +189,7 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "hotline.api.exception_handler",
     # Behind a reverse proxy, how many X-Forwarded-For hops to trust for throttling.
-    "NUM_PROXIES": env("HOTLINE_NUM_PROXIES", cast=int, default=None),
+    "NUM_PROXIES": env.int("HOTLINE_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

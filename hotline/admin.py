@@ -2,7 +2,14 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from hotline.models import PartnerAPIKey, PartnerHotline
+from hotline.models import (
+    Agency,
+    PartnerAPIKey,
+    PartnerHotline,
+    Provider,
+    ProviderDomain,
+    ProviderNetwork,
+)
 
 # The library's generic key model is not used: every key belongs to a partner (or provider).
 admin.site.unregister(APIKey)
@@ -22,7 +29,7 @@ class PartnerAPIKeyInline(admin.TabularInline):
 
 @admin.register(PartnerHotline)
 class PartnerHotlineAdmin(admin.ModelAdmin):
-    list_display = ("name", "contact_email", "active", "created_at")
+    list_display = ("name", "countries", "contact_email", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [PartnerAPIKeyInline]
@@ -37,3 +44,35 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: events name keys by prefix
+
+
+class ProviderDomainInline(admin.TabularInline):
+    model = ProviderDomain
+    extra = 1
+
+
+class ProviderNetworkInline(admin.TabularInline):
+    model = ProviderNetwork
+    fields = ("cidr",)
+    extra = 1
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("name", "country", "abuse_email", "deadline_hours", "active")
+    list_filter = ("active", "country")
+    search_fields = ("name", "domains__suffix")
+    inlines = [ProviderDomainInline, ProviderNetworkInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: reports and notices point at providers
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ("name", "country", "kind", "contact_email", "active")
+    list_filter = ("kind", "active", "country")
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: escalations point at agencies

@@ -13,6 +13,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_api_key.permissions import KeyParser
 
+from hotline.errors import DomainError
 from hotline.models import PartnerAPIKey
 
 
@@ -54,12 +55,24 @@ class HasPartnerKey(permissions.BasePermission):
         return isinstance(request.auth, PartnerAPIKey) and request.auth.partner.active
 
 
+class DomainConflict(exceptions.APIException):
+    default_code = "conflict"
+
+    def __init__(self, error: DomainError):
+        self.status_code = error.status_code
+        super().__init__(error.message)
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DomainError):
+        exc = DomainConflict(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, exceptions.NotAuthenticated):
-        exc = exceptions.NotAuthenticated(
-            _("This endpoint needs an API key, sent as the header 'Authorization: Api-Key <key>'.")
+        # Changed in place: the view already set its WWW-Authenticate header on this exception.
+        exc.detail = exceptions.ErrorDetail(
+            _("This endpoint needs an API key, sent as the header 'Authorization: Api-Key <key>'."),
+            code=exc.default_code,
         )
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         exc = exceptions.UnsupportedMediaType(

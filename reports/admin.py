@@ -1,17 +1,272 @@
-"""Read-only views of reports and their events (the triage workflow comes with its own issue).
+"""The analysts' triage admin. Thin: every button calls one function of reports/workflow.py.
 
-URLs are shown defanged as text, never as links, images or previews.
+URLs are shown defanged as text, never as links, images or previews; the exact URL is only
+reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from hotline.actors import Actor
+from hotline.errors import DomainError
+from hotline.selectors import provider_suggest
 from hotline.url import defang
-from reports.models import Event, Report
+from reports import forms, workflow
+from reports.models import Escalation, Event, Hold, Report
+from reports.models import ReportStatus as S
+
+# Transition name -> (form for its inputs, or None; workflow function).
+TRANSITION_VIEWS = {
+    "claim": (None, workflow.report_claim),
+    "release": (None, workflow.report_release),
+    "take_over": (None, workflow.report_take_over),
+    "assess_not_actionable": (forms.NotActionableForm, workflow.report_assess_not_actionable),
+    "assess_illegal": (forms.IllegalForm, workflow.report_assess_illegal),
+    "mark_duplicate": (forms.DuplicateForm, workflow.report_mark_duplicate),
+    "set_hosting": (forms.HostingForm, workflow.report_set_hosting),
+    "forward": (forms.ForwardForm, workflow.report_forward),
+    "escalate": (forms.EscalateForm, workflow.report_escalate),
+    "hold": (forms.HoldForm, workflow.report_hold),
+    "release_hold": (None, workflow.report_hold_release),
+}
 
 
 def _defanged(url: str):
     return format_html('<code class="defanged-url">{}</code>', defang(url))
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    verbose_name_plural = _("timeline")
+    fields = ("at", "verb", "from_status", "to_status", "actor_label", "data")
+    readonly_fields = fields
+    ordering = ("seq",)
+
+
+class EscalationInline(ReadOnlyInline):
+    model = Escalation
+    fk_name = "report"
+    fields = (
+        "created_at",
+        "agency",
+        "kind",
+        "channel",
+        "agency_reference",
+        "note",
+        "corrects",
+        "created_by_label",
+        "acknowledged_at",
+    )
+    readonly_fields = fields
+
+
+class HoldInline(ReadOnlyInline):
+    model = Hold
+    fields = ("agency", "agency_reference", "started_at", "until", "released_at")
+    readonly_fields = fields
+
+
+QUEUES = {
+    "new": (_("New"), lambda request: Q(status=S.NEW)),
+    "mine": (_("Mine"), lambda request: Q(assigned_to=request.user, status=S.IN_REVIEW)),
+    "in_review": (_("In review"), lambda request: Q(status=S.IN_REVIEW)),
+    "actionable": (_("Actionable"), lambda request: Q(status=S.ACTIONABLE)),
+    "on_hold": (_("On hold"), lambda request: Q(status=S.ON_HOLD)),
+    "forwarded": (_("Forwarded"), lambda request: Q(status=S.FORWARDED)),
+}
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        counts = Report.objects.aggregate(
+            **{
+                name: Count("pk", filter=condition(request))
+                for name, (_, condition) in QUEUES.items()
+            }
+        )
+        return [(name, f"{label} ({counts[name]})") for name, (label, _) in QUEUES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in QUEUES:
+            return queryset.filter(QUEUES[self.value()][1](request))
+        return queryset
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "url_defanged",
+        "host",
+        "status",
+        "assigned_to",
+        "channel",
+        "times_reported",
+        "received_at",
+    )
+    list_filter = (QueueFilter, "status", "channel")
+    search_fields = ("=reference", "=host")
+    list_select_related = ("assigned_to",)
+    show_full_result_count = False
+    change_form_template = "admin/reports/report/change_form.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "url_defanged",
+                    "submitted_url_defanged",
+                    "host",
+                    "status",
+                    "assigned_to",
+                    "status_changed_at",
+                )
+            },
+        ),
+        (
+            _("Report"),
+            {
+                "fields": (
+                    "channel",
+                    "partner",
+                    "external_id",
+                    "category",
+                    "description",
+                    "reporter_email",
+                    "duplicate_of",
+                    "previous",
+                    "times_reported",
+                    "received_at",
+                )
+            },
+        ),
+        (
+            _("Assessment"),
+            {
+                "fields": (
+                    "assessed_by",
+                    "assessed_at",
+                    "not_actionable_reason",
+                    "legal_status",
+                    "industry_category",
+                    "media_type",
+                    "site_type",
+                    "commercial",
+                )
+            },
+        ),
+        (
+            _("Hosting"),
+            {
+                "fields": (
+                    "provider",
+                    "hosting_country",
+                    "forwarded_to",
+                    "forwarded_reference",
+                    "forwarded_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    inlines = [EventInline, EscalationInline, HoldInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes go through the transition buttons only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("URL (defanged)"), ordering="canonical_url")
+    def url_defanged(self, obj):
+        return _defanged(obj.canonical_url)
+
+    @admin.display(description=_("URL as submitted (defanged)"))
+    def submitted_url_defanged(self, obj):
+        return _defanged(obj.submitted_url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.transition_view)
+        return [
+            path("<int:object_id>/transition/<str:name>/", view, name="reports_report_transition"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        report = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if report is not None:
+            suggested = provider_suggest(report.host)
+            extra_context["transitions"] = self._transition_forms(request, report, suggested)
+            extra_context["exact_url"] = report.canonical_url
+            extra_context["exact_url_defanged"] = defang(report.canonical_url)
+            extra_context["suggested_provider"] = suggested
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _transition_forms(self, request, report, suggested):
+        entries = []
+        for transition in workflow.transitions_allowed(report, request.user):
+            if transition.name not in TRANSITION_VIEWS:
+                continue
+            form_class, _ = TRANSITION_VIEWS[transition.name]
+            form = None
+            if form_class is not None:
+                initial = {}
+                if transition.name == "set_hosting" and suggested is not None:
+                    initial = {"provider": suggested, "country": suggested.country}
+                form = form_class(prefix=transition.name, initial=initial)
+            url = reverse("admin:reports_report_transition", args=[report.pk, transition.name])
+            entries.append({"transition": transition, "form": form, "url": url})
+        return entries
+
+    def transition_view(self, request, object_id, name):
+        if request.method != "POST":
+            return redirect("admin:reports_report_change", object_id)
+        report = get_object_or_404(Report, pk=object_id)
+        if name not in TRANSITION_VIEWS or not self.has_view_permission(request, report):
+            raise PermissionDenied
+        form_class, function = TRANSITION_VIEWS[name]
+        kwargs = {}
+        if form_class is not None:
+            form = form_class(request.POST, prefix=name)
+            if not form.is_valid():
+                label = workflow.TRANSITIONS[name].label
+                for field, errors in form.errors.items():
+                    for error in errors:
+                        self.message_user(request, f"{label}: {field}: {error}", messages.ERROR)
+                return redirect("admin:reports_report_change", report.pk)
+            kwargs = form.workflow_kwargs()
+        try:
+            function(report.pk, actor=Actor.for_user(request.user), **kwargs)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            label = workflow.TRANSITIONS[name].label
+            self.message_user(request, f"{report.reference}: {label}: done.", messages.SUCCESS)
+        return redirect("admin:reports_report_change", report.pk)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,74 +280,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EventInline(admin.TabularInline):
-    model = Event
-    fields = ("at", "verb", "from_status", "to_status", "actor_kind", "actor_label", "data")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("id",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
-    list_display = (
-        "reference",
-        "url_defanged",
-        "host",
-        "status",
-        "channel",
-        "times_reported",
-        "received_at",
-    )
-    list_filter = ("status", "channel")
-    search_fields = ("=reference", "=host")
-    list_select_related = ("partner",)
-    show_full_result_count = False
-    fields = (
-        "reference",
-        "url_defanged",
-        "submitted_url_defanged",
-        "host",
-        "status",
-        "status_changed_at",
-        "channel",
-        "partner",
-        "external_id",
-        "category",
-        "description",
-        "reporter_email",
-        "duplicate_of",
-        "previous",
-        "times_reported",
-        "received_at",
-    )
-    readonly_fields = fields
-    inlines = [EventInline]
-
-    @admin.display(description="URL (defanged)", ordering="canonical_url")
-    def url_defanged(self, obj):
-        return _defanged(obj.canonical_url)
-
-    @admin.display(description="URL as submitted (defanged)")
-    def submitted_url_defanged(self, obj):
-        return _defanged(obj.submitted_url)
-
-
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "report", "verb", "from_status", "to_status", "actor_kind", "actor_label")
+    list_display = ("seq", "at", "report", "verb", "from_status", "to_status", "actor_label")
     list_filter = ("verb", "actor_kind")
     list_select_related = ("report",)
     search_fields = ("=report__reference",)
     show_full_result_count = False
     fields = (
+        "seq",
         "report",
         "verb",
         "from_status",
@@ -102,5 +298,36 @@ class EventAdmin(ReadOnlyAdmin):
         "actor_label",
         "actor_user",
         "data",
+        "prev_hash",
+        "hash",
     )
     readonly_fields = fields
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "report",
+        "agency",
+        "kind",
+        "channel",
+        "agency_reference",
+        "created_by_label",
+    )
+    list_filter = ("kind", "channel", "agency")
+    list_select_related = ("report", "agency")
+    search_fields = ("=report__reference", "=agency_reference")
+    readonly_fields = (
+        "report",
+        "agency",
+        "kind",
+        "channel",
+        "agency_reference",
+        "note",
+        "corrects",
+        "created_by",
+        "created_by_label",
+        "created_at",
+        "acknowledged_at",
+    )

@@ -1,7 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import DESCRIPTION_MAX_LENGTH, ReporterCategory
+from hotline.models import Agency, PartnerHotline, Provider
+from reports.models import (
+    DESCRIPTION_MAX_LENGTH,
+    Escalation,
+    IndustryCategory,
+    LegalStatus,
+    MediaType,
+    NotActionableReason,
+    ReporterCategory,
+    SiteType,
+)
 
 
 class PublicReportForm(forms.Form):
@@ -33,3 +43,80 @@ class PublicReportForm(forms.Form):
         help_text=_("Only if we may contact you. It is never passed to the hosting provider."),
         required=False,
     )
+
+
+# --- The analysts' transition forms (admin). Each returns the keyword arguments of its
+# workflow function.
+
+
+class TransitionForm(forms.Form):
+    def workflow_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class NotActionableForm(TransitionForm):
+    reason = forms.ChoiceField(choices=NotActionableReason.choices)
+
+
+class IllegalForm(TransitionForm):
+    legal_status = forms.ChoiceField(choices=LegalStatus.choices)
+    industry_category = forms.ChoiceField(choices=IndustryCategory.choices, label=_("Category"))
+    media_type = forms.ChoiceField(choices=MediaType.choices)
+    site_type = forms.ChoiceField(choices=SiteType.choices)
+    commercial = forms.BooleanField(required=False)
+
+
+class DuplicateForm(TransitionForm):
+    original_reference = forms.CharField(label=_("Duplicate of (reference)"), max_length=16)
+
+
+class HostingForm(TransitionForm):
+    provider = forms.ModelChoiceField(queryset=Provider.objects.filter(active=True), required=False)
+    country = forms.CharField(max_length=2, label=_("Hosting country (ISO code)"))
+
+    def workflow_kwargs(self):
+        provider = self.cleaned_data["provider"]
+        return {
+            "provider_id": provider.pk if provider else None,
+            "country": self.cleaned_data["country"],
+        }
+
+
+class ForwardForm(TransitionForm):
+    partner = forms.ModelChoiceField(queryset=PartnerHotline.objects.filter(active=True))
+    partner_reference = forms.CharField(max_length=200, required=False)
+
+    def workflow_kwargs(self):
+        return {
+            "partner_id": self.cleaned_data["partner"].pk,
+            "partner_reference": self.cleaned_data["partner_reference"],
+        }
+
+
+class EscalateForm(TransitionForm):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True))
+    kind = forms.ChoiceField(choices=Escalation.Kind.choices)
+    channel = forms.ChoiceField(choices=Escalation.Channel.choices)
+    agency_reference = forms.CharField(max_length=200, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def workflow_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["agency_id"] = data.pop("agency").pk
+        return data
+
+
+class HoldForm(TransitionForm):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True))
+    until = forms.DateTimeField(
+        help_text=_("UTC, e.g. 2026-12-01 18:00"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    agency_reference = forms.CharField(max_length=200, required=False)
+
+    def workflow_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["agency_id"] = data.pop("agency").pk
+        return data

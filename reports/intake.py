@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hotline.actors import Actor
 from hotline.url import CanonicalURL, canonicalize, refuse_embedded_payload
+from reports.audit import events_append
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
     OPEN_STATUSES,
@@ -170,9 +171,13 @@ def _event_build(report: Report, actor: Actor, now) -> Event:
 
 
 def _latest_reports(url_hashes) -> dict[str, Report]:
-    """The newest report of each URL hash: with no open one, it is what a new one recurs after."""
+    """The newest report of each URL hash: with no open one, it is what a new one recurs after.
+
+    Duplicates are skipped: a recurrence links to the earlier case, which a duplicate never is.
+    """
     newest_ids = (
         Report.objects.filter(url_sha256__in=url_hashes)
+        .exclude(status=ReportStatus.DUPLICATE)
         .values("url_sha256")
         .annotate(newest=Max("id"))
         .values("newest")
@@ -227,7 +232,7 @@ def _report_file(report: Report, actor: Actor, now) -> None:
     else:
         report.previous = _latest_reports([sha]).get(sha)
     report.save(force_insert=True)
-    _event_build(report, actor, now).save(force_insert=True)
+    events_append([_event_build(report, actor, now)])
 
 
 # --- Partner batches --------------------------------------------------------------------------
@@ -358,5 +363,5 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
             times_reported=F("times_reported")
             + Case(*(When(pk=pk, then=count) for pk, count in added_to_existing.items()))
         )
-    Event.objects.bulk_create(_event_build(report, actor, now) for _, report in filed)
+    events_append(_event_build(report, actor, now) for _, report in filed)
     return filed

@@ -1,5 +1,6 @@
 """The case: reports and their audit trail. Data and invariants only; workflow lives elsewhere."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.url import MAX_URL_LENGTH
 
 DESCRIPTION_MAX_LENGTH = 2000
+GENESIS_HASH = "0" * 64
 
 
 class ReportStatus(models.TextChoices):
@@ -49,6 +51,44 @@ class ReporterCategory(models.TextChoices):
     OTHER = "other", _("Something else involving a child")
 
 
+class NotActionableReason(models.TextChoices):
+    NOT_ILLEGAL = "not_illegal", _("not illegal")
+    OUT_OF_REMIT = "out_of_remit", _("out of remit")
+    UNREACHABLE = "unreachable", _("unreachable")
+    ALREADY_REMOVED = "already_removed", _("already removed")
+    INSUFFICIENT_INFORMATION = "insufficient_information", _("insufficient information")
+
+
+class LegalStatus(models.TextChoices):
+    BASELINE = "baseline", _("baseline (illegal everywhere)")
+    NATIONAL = "national", _("national (illegal under national law)")
+
+
+class IndustryCategory(models.TextChoices):
+    A1 = "A1", _("A1: prepubescent, sexual act")
+    A2 = "A2", _("A2: prepubescent, lascivious exhibition")
+    B1 = "B1", _("B1: pubescent, sexual act")
+    B2 = "B2", _("B2: pubescent, lascivious exhibition")
+
+
+class MediaType(models.TextChoices):
+    IMAGE = "image", _("image")
+    VIDEO = "video", _("video")
+    AUDIO = "audio", _("audio")
+    TEXT = "text", _("text")
+    MIXED = "mixed", _("mixed")
+
+
+class SiteType(models.TextChoices):
+    IMAGE_HOST = "image_host", _("image host")
+    FILE_HOST = "file_host", _("file host")
+    FORUM = "forum", _("forum")
+    WEBSITE = "website", _("website")
+    SOCIAL_NETWORK = "social_network", _("social network")
+    CHAT = "chat", _("chat")
+    OTHER = "other", _("other")
+
+
 class Report(models.Model):
     reference = models.CharField(max_length=16, unique=True, editable=False)
     submitted_url = models.CharField(max_length=MAX_URL_LENGTH, editable=False)
@@ -85,6 +125,64 @@ class Report(models.Model):
         editable=False,
         help_text=_("The closed report of the same URL that this one recurs after."),
     )
+    # Triage (reports/workflow.py sets every one of these).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("The analyst who claimed it."),
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    not_actionable_reason = models.CharField(
+        max_length=32, choices=NotActionableReason.choices, blank=True, editable=False
+    )
+    legal_status = models.CharField(
+        max_length=16, choices=LegalStatus.choices, blank=True, editable=False
+    )
+    industry_category = models.CharField(
+        max_length=2, choices=IndustryCategory.choices, blank=True, editable=False
+    )
+    media_type = models.CharField(
+        max_length=8, choices=MediaType.choices, blank=True, editable=False
+    )
+    site_type = models.CharField(
+        max_length=16, choices=SiteType.choices, blank=True, editable=False
+    )
+    commercial = models.BooleanField(null=True, blank=True, editable=False)
+    provider = models.ForeignKey(
+        "hotline.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="reports",
+    )
+    hosting_country = models.CharField(max_length=2, blank=True, editable=False)
+    forwarded_to = models.ForeignKey(
+        "hotline.PartnerHotline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="forwarded_reports",
+    )
+    forwarded_reference = models.CharField(max_length=200, blank=True, editable=False)
+    forwarded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_before_hold = models.CharField(
+        max_length=32, choices=ReportStatus.choices, blank=True, editable=False
+    )
     times_reported = models.PositiveIntegerField(
         default=1, editable=False, help_text=_("This report plus the duplicates attached to it.")
     )
@@ -106,6 +204,13 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "received_at"], name="report_queue_idx"),
+            models.Index(fields=["assigned_to", "status"], name="report_assignee_idx"),
+        ]
+        permissions = [
+            ("triage_report", "Can claim, assess, mark duplicate, set hosting and forward"),
+            ("escalate_report", "Can escalate to law enforcement and regulators"),
+            ("hold_report", "Can put on hold and release at an agency's request"),
+            ("override_report", "Can take over or release another analyst's claim"),
         ]
 
     def __str__(self):
@@ -136,12 +241,97 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     data = models.JSONField(default=dict, blank=True)
+    # The tamper-evident chain: each hash covers this event's content and the previous hash.
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
+        triggers = [
+            pgtrigger.Protect(
+                name="event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self):
         return f"{self.report_id} {self.verb} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditChainHead(models.Model):
+    """One row: the newest event's sequence number and hash. Locked to append in order."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self):
+        return f"audit chain at {self.seq}"
+
+
+class Escalation(models.Model):
+    """A report passed to law enforcement or a regulator. Never edited or deleted: a correction
+    is a new entry that refers to the one it corrects."""
+
+    class Kind(models.TextChoices):
+        NOTIFICATION = "notification", _("notification")
+        URGENT = "urgent", _("urgent: a child may be in danger")
+        NON_COMPLIANCE = "non_compliance", _("non-compliance: not removed in time")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
+        PORTAL = "portal", _("agency portal")
+        IN_PERSON = "in_person", _("in person")
+        SYSTEM = "system", _("sent by the service")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="escalations")
+    agency = models.ForeignKey("hotline.Agency", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    agency_reference = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    note = models.TextField(max_length=2000, blank=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="escalation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.agency_id} for {self.report_id}"
+
+
+class Hold(models.Model):
+    """An agency asked the hotline to wait (e.g. not to alert the provider during an inquiry)."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="holds")
+    agency = models.ForeignKey("hotline.Agency", on_delete=models.PROTECT, related_name="+")
+    agency_reference = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    until = models.DateTimeField(help_text=_("When the hold ends unless released earlier."))
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(released_at__isnull=True), name="one_active_hold"
+            )
+        ]
+
+    def __str__(self):
+        return f"hold on {self.report_id} until {self.until:%Y-%m-%d %H:%M}"
 
 
 class PartnerSubmission(models.Model):

@@ -1,14 +1,20 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.actors import Actor
+from hotline.directory import directory_load
 from hotline.models import PartnerHotline
 from reports.intake import partner_batch_submit, report_submit, submission_clean
 from reports.models import Channel, Report
 
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "hotline-demo"  # noqa: S105  (laptop demo only; refused in production)
+DEMO_STAFF = ("analyst", "supervisor", "auditor")  # one user per role, named after it
+DEMO_DIRECTORY = Path(settings.BASE_DIR) / "hotline" / "fixtures" / "demo-directory.yaml"
 
 # Reserved example domains (RFC 2606): nothing real is ever pointed at.
 PUBLIC_URLS = [
@@ -33,6 +39,13 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if not user_model.objects.filter(username=DEMO_ADMIN).exists():
             user_model.objects.create_superuser(DEMO_ADMIN, "admin@example.org", DEMO_PASSWORD)
+        for role in DEMO_STAFF:
+            if not user_model.objects.filter(username=role).exists():
+                user = user_model.objects.create_user(
+                    role, f"{role}@example.org", DEMO_PASSWORD, is_staff=True
+                )
+                user.groups.add(Group.objects.get(name=role))
+        directory_load(DEMO_DIRECTORY.read_text())
         if not Report.objects.exists():
             for url in PUBLIC_URLS:
                 report_submit(
@@ -40,7 +53,7 @@ class Command(BaseCommand):
                     channel=Channel.WEB,
                     actor=Actor.public(),
                 )
-            partner, _ = PartnerHotline.objects.get_or_create(name="Demo Partner Hotline")
+            partner = PartnerHotline.objects.get(name="Demo Partner Hotline")
             partner_batch_submit(
                 partner=partner,
                 items=[{"url": url, "external_id": f"P-{i}"} for i, url in enumerate(PARTNER_URLS)],
@@ -53,7 +66,8 @@ class Command(BaseCommand):
                     f"Demo data ready: {Report.objects.count()} reports.",
                     f"  Report form:  {base}/report/",
                     f"  API docs:     {base}/api/docs/",
-                    f"  Admin:        {base}/admin/  (login {DEMO_ADMIN} / {DEMO_PASSWORD})",
+                    f"  Admin:        {base}/admin/  (login {DEMO_ADMIN} / {DEMO_PASSWORD};"
+                    f" also {', '.join(DEMO_STAFF)} with the same password)",
                     f"  Health:       {base}/healthz",
                 ]
             )

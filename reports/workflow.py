@@ -1,0 +1,436 @@
+"""The only code that changes a report's status (write service).
+
+Each transition is one function. It runs in one transaction, locks the report row, re-checks
+the state after taking the lock, checks the actor may do it, writes the new state with every
+timestamp the SLA needs, appends an audit event, and defers side effects to commit. A transition
+that is not allowed raises a ``DomainError`` naming the current state and what was asked, and
+writes nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hotline.actors import Actor
+from hotline.errors import DomainError, NotPermitted
+from hotline.models import Agency, PartnerHotline, Provider
+from reports.audit import events_append
+from reports.models import (
+    OPEN_STATUSES,
+    Escalation,
+    Event,
+    Hold,
+    IndustryCategory,
+    LegalStatus,
+    MediaType,
+    NotActionableReason,
+    Report,
+    SiteType,
+)
+from reports.models import ReportStatus as S
+
+TRIAGE = "reports.triage_report"
+ESCALATE = "reports.escalate_report"
+HOLD = "reports.hold_report"
+OVERRIDE = "reports.override_report"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str | None  # None: the status stays (or, for release_hold, is restored)
+    permission: str | None  # what a user needs; None: no user may trigger it by hand
+    # Actors other than users that may run it (the deadline sweep, a provider's key).
+    automatic_for: frozenset[str] = frozenset()
+
+
+def _t(name, label, sources, target, permission, automatic_for=()):
+    return Transition(name, label, frozenset(sources), target, permission, frozenset(automatic_for))
+
+
+ESCALATABLE = (
+    S.IN_REVIEW,
+    S.ACTIONABLE,
+    S.ON_HOLD,
+    S.TAKEDOWN_REQUESTED,
+    S.OVERDUE,
+    S.FORWARDED,
+    S.REMOVED,
+)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("claim", "Claim", [S.NEW], S.IN_REVIEW, TRIAGE),
+        _t("release", "Release", [S.IN_REVIEW], S.NEW, TRIAGE),
+        _t("take_over", "Take over", [S.IN_REVIEW], S.IN_REVIEW, OVERRIDE),
+        _t("assess_not_actionable", "Assess: not actionable", [S.IN_REVIEW], S.CLOSED, TRIAGE),
+        _t("assess_illegal", "Assess: illegal", [S.IN_REVIEW], S.ACTIONABLE, TRIAGE),
+        _t("mark_duplicate", "Mark duplicate", [S.NEW, S.IN_REVIEW], S.DUPLICATE, TRIAGE),
+        _t("set_hosting", "Set hosting", [S.ACTIONABLE, S.ON_HOLD], None, TRIAGE),
+        _t("forward", "Forward to a partner hotline", [S.ACTIONABLE], S.FORWARDED, TRIAGE),
+        _t(
+            "escalate",
+            "Escalate to an agency",
+            ESCALATABLE,
+            None,
+            ESCALATE,
+            automatic_for=["system"],
+        ),
+        _t("hold", "Put on hold", [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE], S.ON_HOLD, HOLD),
+        _t("release_hold", "Release hold", [S.ON_HOLD], None, HOLD, automatic_for=["system"]),
+        # Notices and removal: their functions come with the notice service.
+        _t(
+            "send_notice",
+            "Send notice",
+            [S.ACTIONABLE],
+            S.TAKEDOWN_REQUESTED,
+            TRIAGE,
+            automatic_for=["system"],
+        ),
+        _t(
+            "mark_overdue",
+            "Mark overdue",
+            [S.TAKEDOWN_REQUESTED],
+            S.OVERDUE,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
+            "confirm_removal",
+            "Confirm removal",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            S.REMOVED,
+            TRIAGE,
+            automatic_for=["api_key"],
+        ),
+    )
+}
+
+
+class TransitionNotAllowed(DomainError):
+    def __init__(self, report: Report, transition: Transition, why: str = ""):
+        message = (
+            f"Report {report.reference} is {report.get_status_display()}; "
+            f"'{transition.label}' is allowed only when it is "
+            f"{' or '.join(sorted(S(s).label for s in transition.sources))}."
+        )
+        super().__init__(f"{message} {why}".strip())
+
+
+def transitions_allowed(report: Report, user) -> list[Transition]:
+    """What this user may do to the report in its current state (for buttons)."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if report.status in t.sources and t.permission and user.has_perm(t.permission)
+    ]
+
+
+def _check_actor(actor: Actor, transition: Transition) -> None:
+    if actor.kind == "user":
+        if transition.permission and actor.user.has_perm(transition.permission):
+            return
+    elif actor.kind in transition.automatic_for:
+        return
+    raise NotPermitted(f"{actor.label} may not '{transition.label}'.")
+
+
+def _run(
+    report_id: int,
+    name: str,
+    actor: Actor,
+    apply: Callable[[Report, datetime], dict | None] = lambda report, now: None,
+) -> Report:
+    transition = TRANSITIONS[name]
+    _check_actor(actor, transition)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        if report.status not in transition.sources:
+            raise TransitionNotAllowed(report, transition)
+        from_status = report.status
+        now = timezone.now()
+        data = apply(report, now) or {}
+        if transition.target is not None:
+            report.status = transition.target
+        if report.status != from_status:
+            report.status_changed_at = now
+        report.save()
+        events_append(
+            [
+                Event(
+                    report=report,
+                    verb=name,
+                    from_status=from_status,
+                    to_status=report.status,
+                    at=now,
+                    actor_kind=actor.kind,
+                    actor_label=actor.label,
+                    actor_user=actor.user,
+                    data=data,
+                )
+            ]
+        )
+    return report
+
+
+def _require_owner(report: Report, actor: Actor, transition_name: str) -> None:
+    if report.assigned_to_id != getattr(actor.user, "pk", None):
+        owner = report.assigned_to.get_username() if report.assigned_to else "nobody"
+        raise TransitionNotAllowed(
+            report,
+            TRANSITIONS[transition_name],
+            f"It is claimed by {owner}: only they can do this (a supervisor can take it over).",
+        )
+
+
+def _choice(value, choices, field: str) -> str:
+    if value not in choices.values:
+        raise DomainError(f"{field} must be one of: {', '.join(choices.values)}.")
+    return value
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+
+def report_claim(report_id: int, *, actor: Actor) -> Report:
+    def apply(report, now):
+        report.assigned_to = actor.user
+        report.claimed_at = now
+
+    return _run(report_id, "claim", actor, apply)
+
+
+def report_release(report_id: int, *, actor: Actor) -> Report:
+    def apply(report, now):
+        if not actor.user.has_perm(OVERRIDE):
+            _require_owner(report, actor, "release")
+        released = report.assigned_to.get_username()
+        report.assigned_to = None
+        report.claimed_at = None
+        return {"released": released}
+
+    return _run(report_id, "release", actor, apply)
+
+
+def report_take_over(report_id: int, *, actor: Actor) -> Report:
+    def apply(report, now):
+        previous = report.assigned_to.get_username() if report.assigned_to else ""
+        report.assigned_to = actor.user
+        report.claimed_at = now
+        return {"from": previous}
+
+    return _run(report_id, "take_over", actor, apply)
+
+
+def report_assess_not_actionable(report_id: int, *, actor: Actor, reason: str) -> Report:
+    _choice(reason, NotActionableReason, "The reason")
+
+    def apply(report, now):
+        _require_owner(report, actor, "assess_not_actionable")
+        report.assessed_by = actor.user
+        report.assessed_at = now
+        report.not_actionable_reason = reason
+        return {"reason": reason}
+
+    return _run(report_id, "assess_not_actionable", actor, apply)
+
+
+def report_assess_illegal(
+    report_id: int,
+    *,
+    actor: Actor,
+    legal_status: str,
+    industry_category: str,
+    media_type: str,
+    site_type: str,
+    commercial: bool,
+) -> Report:
+    classification = {
+        "legal_status": _choice(legal_status, LegalStatus, "The legal status"),
+        "industry_category": _choice(industry_category, IndustryCategory, "The category"),
+        "media_type": _choice(media_type, MediaType, "The media type"),
+        "site_type": _choice(site_type, SiteType, "The site type"),
+        "commercial": bool(commercial),
+    }
+
+    def apply(report, now):
+        _require_owner(report, actor, "assess_illegal")
+        for field, value in classification.items():
+            setattr(report, field, value)
+        report.assessed_by = actor.user
+        report.assessed_at = now
+        return classification
+
+    return _run(report_id, "assess_illegal", actor, apply)
+
+
+def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: str) -> Report:
+    def apply(report, now):
+        original = (
+            Report.objects.select_for_update()
+            .filter(reference=original_reference.strip().upper())
+            .first()
+        )
+        if original is None or original.pk == report.pk:
+            raise DomainError(f"No other report has the reference {original_reference!r}.")
+        if original.status not in OPEN_STATUSES:
+            raise DomainError(
+                f"Report {original.reference} is {original.get_status_display()}: "
+                "a duplicate can only point at an open report."
+            )
+        report.duplicate_of = original
+        Report.objects.filter(pk=original.pk).update(
+            times_reported=F("times_reported") + report.times_reported
+        )
+        return {"duplicate_of": original.reference}
+
+    return _run(report_id, "mark_duplicate", actor, apply)
+
+
+def report_set_hosting(
+    report_id: int, *, actor: Actor, provider_id: int | None, country: str
+) -> Report:
+    country = (country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise DomainError("The hosting country must be a two-letter ISO code, e.g. NL.")
+
+    def apply(report, now):
+        provider = None
+        if provider_id is not None:
+            provider = Provider.objects.filter(pk=provider_id, active=True).first()
+            if provider is None:
+                raise DomainError("That provider does not exist or is not active.")
+        report.provider = provider
+        report.hosting_country = country
+        return {"provider": provider.name if provider else None, "country": country}
+
+    return _run(report_id, "set_hosting", actor, apply)
+
+
+def report_forward(
+    report_id: int, *, actor: Actor, partner_id: int, partner_reference: str = ""
+) -> Report:
+    def apply(report, now):
+        if not report.hosting_country:
+            raise DomainError("Set the hosting country before forwarding.")
+        if report.hosting_country == settings.HOTLINE_COUNTRY:
+            raise DomainError(
+                f"It is hosted in {report.hosting_country}, this hotline's own country: "
+                "send the provider a notice instead of forwarding."
+            )
+        partner = PartnerHotline.objects.filter(pk=partner_id, active=True).first()
+        if partner is None:
+            raise DomainError("That partner hotline does not exist or is not active.")
+        if report.hosting_country not in partner.countries:
+            raise DomainError(
+                f"{partner.name} does not cover {report.hosting_country} "
+                f"(it covers {', '.join(partner.countries) or 'no country'})."
+            )
+        report.forwarded_to = partner
+        report.forwarded_reference = partner_reference.strip()
+        report.forwarded_at = now
+        return {"partner": partner.name, "partner_reference": report.forwarded_reference}
+
+    return _run(report_id, "forward", actor, apply)
+
+
+# --- law enforcement --------------------------------------------------------------------------
+
+
+def report_escalate(
+    report_id: int,
+    *,
+    actor: Actor,
+    agency_id: int,
+    kind: str,
+    channel: str,
+    agency_reference: str = "",
+    note: str = "",
+    corrects_id: int | None = None,
+) -> Escalation:
+    _choice(kind, Escalation.Kind, "The kind")
+    _choice(channel, Escalation.Channel, "The channel")
+    created: list[Escalation] = []
+
+    def apply(report, now):
+        agency = Agency.objects.filter(pk=agency_id, active=True).first()
+        if agency is None:
+            raise DomainError("That agency does not exist or is not active.")
+        corrects = None
+        if corrects_id is not None:
+            corrects = Escalation.objects.filter(pk=corrects_id, report=report).first()
+            if corrects is None:
+                raise DomainError("The escalation to correct is not one of this report's.")
+        escalation = Escalation.objects.create(
+            report=report,
+            agency=agency,
+            kind=kind,
+            channel=channel,
+            agency_reference=agency_reference.strip(),
+            note=note.strip(),
+            corrects=corrects,
+            created_by=actor.user,
+            created_by_label=actor.label,
+            created_at=now,
+        )
+        created.append(escalation)
+        return {
+            "escalation": escalation.pk,
+            "agency": agency.name,
+            "kind": kind,
+            "channel": channel,
+            "agency_reference": escalation.agency_reference,
+            "corrects": corrects_id,
+        }
+
+    _run(report_id, "escalate", actor, apply)
+    return created[0]
+
+
+def report_hold(
+    report_id: int, *, actor: Actor, agency_id: int, until: datetime, agency_reference: str = ""
+) -> Report:
+    def apply(report, now):
+        if until <= now:
+            raise DomainError("A hold must end in the future.")
+        agency = Agency.objects.filter(pk=agency_id, active=True).first()
+        if agency is None:
+            raise DomainError("That agency does not exist or is not active.")
+        Hold.objects.create(
+            report=report,
+            agency=agency,
+            agency_reference=agency_reference.strip(),
+            started_at=now,
+            until=until,
+        )
+        report.status_before_hold = report.status
+        return {
+            "agency": agency.name,
+            "agency_reference": agency_reference.strip(),
+            "until": until.isoformat(),
+        }
+
+    return _run(report_id, "hold", actor, apply)
+
+
+def report_hold_release(report_id: int, *, actor: Actor) -> Report:
+    def apply(report, now):
+        hold = report.holds.get(released_at__isnull=True)
+        hold.released_at = min(now, hold.until)
+        hold.save(update_fields=["released_at"])
+        report.status = report.status_before_hold
+        report.status_before_hold = ""
+        return {
+            "held_seconds": int((hold.released_at - hold.started_at).total_seconds()),
+            "expired": now >= hold.until,
+        }
+
+    return _run(report_id, "release_hold", actor, apply)
