@@ -166,6 +166,35 @@ HOTLINE_ORG_NAME = env.str("HOTLINE_ORG_NAME", default="Hotline (development)")
 HOTLINE_ORG_EMAIL = env.str("HOTLINE_ORG_EMAIL", default="reports@hotline.example.org")
 HOTLINE_ORG_DOMAIN = env.str("HOTLINE_ORG_DOMAIN", default="hotline.example.org")
 HOTLINE_COUNTRY = env.str("HOTLINE_COUNTRY", default="NL").upper()
+# Where providers reach the API (named in notices).
+HOTLINE_PUBLIC_URL = env.str("HOTLINE_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Deadlines: durations like 24h, 90m, 30s, 2d (see hotline/policy.py).
+HOTLINE_TAKEDOWN_DEADLINE = env.str("HOTLINE_TAKEDOWN_DEADLINE", default="24h")
+HOTLINE_LEGAL_ORDER_DEADLINE = env.str("HOTLINE_LEGAL_ORDER_DEADLINE", default="12h")
+HOTLINE_REMINDER_BEFORE = env.str("HOTLINE_REMINDER_BEFORE", default="4h")
+HOTLINE_REPEAT_INTERVAL = env.str("HOTLINE_REPEAT_INTERVAL", default="24h")
+HOTLINE_MAX_REPEATS = env.int("HOTLINE_MAX_REPEATS", default=3)
+# Empty: never. Otherwise a non_compliance escalation this long past the deadline, to the
+# agency named by HOTLINE_ESCALATION_AGENCY.
+HOTLINE_ESCALATE_AFTER = env.str("HOTLINE_ESCALATE_AFTER", default="")
+HOTLINE_ESCALATION_AGENCY = env.str("HOTLINE_ESCALATION_AGENCY", default="")
+# Empty: notices go out at once. Otherwise a notice waits this long after the police were told.
+HOTLINE_LEA_WINDOW = env.str("HOTLINE_LEA_WINDOW", default="")
+HOTLINE_SWEEP_INTERVAL_SECONDS = env.int("HOTLINE_SWEEP_INTERVAL_SECONDS", default=30)
+HOTLINE_SWEEP_BATCH = env.int("HOTLINE_SWEEP_BATCH", default=500)
+
+# E-mail: EMAIL_URL (e.g. smtp+tls://user:pass@host:587); else SMTP on localhost in production,
+# and files under var/mail/ (one per message, attachments included) on the embedded default.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+elif PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=HOTLINE_ORG_EMAIL)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_MAX_BODY_BYTES = env.int("HOTLINE_MAX_BODY_BYTES", default=64 * 1024)
 # A partner batch of 1,000 items cannot fit in 64 KiB; each item is still checked one by one.
 HOTLINE_PARTNER_MAX_BODY_BYTES = env.int("HOTLINE_PARTNER_MAX_BODY_BYTES", default=5 * 1024 * 1024)
@@ -227,6 +256,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # The guarantee behind every timer: due work is found in the database, whatever the broker lost.
+    "sweep-due": {
+        "task": "reports.tasks.sweep_due",
+        "schedule": float(HOTLINE_SWEEP_INTERVAL_SECONDS),
+    },
+}
 
 # --- Logging: request lines and errors, never reporters' free text or addresses ------------
 LOGGING = {

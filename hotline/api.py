@@ -55,6 +55,12 @@ class HasPartnerKey(permissions.BasePermission):
         return isinstance(request.auth, PartnerAPIKey) and request.auth.partner.active
 
 
+MEDIA_TYPE_NAMES = {
+    "application/json": "JSON (application/json)",
+    "application/x-www-form-urlencoded": "form fields (application/x-www-form-urlencoded)",
+}
+
+
 class DomainConflict(exceptions.APIException):
     default_code = "conflict"
 
@@ -75,12 +81,13 @@ def exception_handler(exc, context):
             code=exc.default_code,
         )
     elif isinstance(exc, exceptions.UnsupportedMediaType):
+        accepted = " or ".join(
+            MEDIA_TYPE_NAMES.get(parser.media_type, parser.media_type)
+            for parser in context["view"].parser_classes
+        )
         exc = exceptions.UnsupportedMediaType(
             exc.detail,
-            _(
-                "Send JSON (application/json) or form fields "
-                "(application/x-www-form-urlencoded). Files are never accepted."
-            ),
+            _("Send %(types)s. Files are never accepted.") % {"types": accepted},
         )
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):

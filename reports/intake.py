@@ -191,6 +191,7 @@ def _open_reports_locked(url_hashes) -> dict[str, Report]:
     rows = (
         Report.objects.select_for_update()
         .filter(url_sha256__in=url_hashes, status__in=OPEN_STATUSES)
+        .order_by("pk")  # one lock order for every batch: overlapping batches cannot deadlock
         .only("id", "reference", "url_sha256")
     )
     return {report.url_sha256: report for report in rows}

@@ -1,5 +1,7 @@
 """The case: reports and their audit trail. Data and invariants only; workflow lives elsewhere."""
 
+import uuid
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -316,6 +318,14 @@ class Hold(models.Model):
     """An agency asked the hotline to wait (e.g. not to alert the provider during an inquiry)."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="holds")
+    notice = models.ForeignKey(
+        "Notice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        help_text=_("The notice whose clock this hold paused, if one was running."),
+    )
     agency = models.ForeignKey("hotline.Agency", on_delete=models.PROTECT, related_name="+")
     agency_reference = models.CharField(max_length=200, blank=True)
     started_at = models.DateTimeField()
@@ -329,9 +339,141 @@ class Hold(models.Model):
                 fields=["report"], condition=Q(released_at__isnull=True), name="one_active_hold"
             )
         ]
+        indexes = [
+            models.Index(
+                fields=["until"], condition=Q(released_at__isnull=True), name="hold_expiry_idx"
+            )
+        ]
 
     def __str__(self):
         return f"hold on {self.report_id} until {self.until:%Y-%m-%d %H:%M}"
+
+    @property
+    def seconds(self) -> int:
+        end = self.released_at or self.until
+        return int((end - self.started_at).total_seconds())
+
+
+class Notice(models.Model):
+    """A notice-and-takedown to a hosting provider, and the removal clock it starts.
+
+    ``due_at`` is the next moment a timer must act on the notice (send it after the police
+    window, remind, mark overdue, repeat, escalate); the sweep selects by it alone, so its cost
+    follows what is due, not what is open.
+    """
+
+    class Kind(models.TextChoices):
+        VOLUNTARY = "voluntary", _("voluntary (industry commitment)")
+        LEGAL_ORDER = "legal_order", _("legal order")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled (police window)")
+        OPEN = "open", _("open")
+        OVERDUE = "overdue", _("overdue")
+        REMOVED = "removed", _("removed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="notices")
+    provider = models.ForeignKey(
+        "hotline.Provider", on_delete=models.PROTECT, related_name="notices"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.VOLUNTARY)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by_label = models.CharField(max_length=200)
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text=_("Police window: not sent before this time.")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    policy = models.CharField(
+        max_length=200, blank=True, help_text=_("The rule the deadline was computed from.")
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    removal_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The removal time the provider confirmed.")
+    )
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Removal time: confirmed, or verified by an analyst.")
+    )
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(max_length=2000, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
+    repeats_sent = models.PositiveIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    held_seconds = models.PositiveIntegerField(
+        default=0, help_text=_("Time on hold while the clock ran: moved the deadline.")
+    )
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(due_at__isnull=False), name="notice_due_idx"
+            ),
+            models.Index(fields=["provider", "-created_at"], name="notice_provider_idx"),
+        ]
+        constraints = [
+            # One running notice per report; repeats are messages of the same notice.
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(status__in=["scheduled", "open", "overdue"]),
+                name="one_running_notice_per_report",
+            )
+        ]
+
+    def __str__(self):
+        return f"notice {self.pk} for {self.report_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.SCHEDULED, self.Status.OPEN, self.Status.OVERDUE)
+
+
+class OutgoingMessage(models.Model):
+    """An e-mail the service sends, recorded before it is handed to the mail backend.
+
+    The unique (notice, kind, attempt) key means a retried task or a second sweep can never make
+    a second row, and delivery marks ``sent_at`` under a row lock, so a row is sent once.
+    """
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("notice")
+        REMINDER = "reminder", _("reminder")
+        REPEAT = "repeat", _("repeat notice")
+        ESCALATION = "escalation", _("escalation")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    attempt = models.PositiveIntegerField(default=0)
+    to_address = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    xarf = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "kind", "attempt"], name="one_message_per_notice_kind_attempt"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="message_unsent_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.attempt} for notice {self.notice_id}"
 
 
 class PartnerSubmission(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
+from reports import deadlines, notices
 from reports.audit import events_append
 from reports.models import (
     OPEN_STATUSES,
@@ -29,6 +30,8 @@ from reports.models import (
     LegalStatus,
     MediaType,
     NotActionableReason,
+    Notice,
+    OutgoingMessage,
     Report,
     SiteType,
 )
@@ -86,7 +89,29 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t("hold", "Put on hold", [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE], S.ON_HOLD, HOLD),
         _t("release_hold", "Release hold", [S.ON_HOLD], None, HOLD, automatic_for=["system"]),
-        # Notices and removal: their functions come with the notice service.
+        # Notices and their clock.
+        _t(
+            "schedule_notice",
+            "Schedule notice (police window)",
+            [S.ACTIONABLE],
+            None,
+            TRIAGE,
+        ),
+        _t(
+            "withdraw_notice",
+            "Withdraw notice",
+            [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            S.ACTIONABLE,
+            TRIAGE,
+        ),
+        _t(
+            "notice_timer",
+            "Reminder or repeat notice",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
         _t(
             "send_notice",
             "Send notice",
@@ -113,6 +138,10 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     )
 }
+
+
+# Transitions after which a notice's timers must be (re)scheduled even if the status stays.
+CLOCK_TRANSITIONS = {"schedule_notice", "notice_timer", "release_hold"}
 
 
 class TransitionNotAllowed(DomainError):
@@ -178,6 +207,8 @@ def _run(
                 )
             ]
         )
+        if report.status != from_status or name in CLOCK_TRANSITIONS:
+            deadlines.timers_schedule_for_report(report)
     return report
 
 
@@ -404,13 +435,18 @@ def report_hold(
         agency = Agency.objects.filter(pk=agency_id, active=True).first()
         if agency is None:
             raise DomainError("That agency does not exist or is not active.")
+        notice = _running_notice(report)
         Hold.objects.create(
             report=report,
+            notice=notice,
             agency=agency,
             agency_reference=agency_reference.strip(),
             started_at=now,
             until=until,
         )
+        if notice is not None:
+            notice.due_at = None  # the clock stops: nothing fires while held
+            notice.save(update_fields=["due_at"])
         report.status_before_hold = report.status
         return {
             "agency": agency.name,
@@ -428,9 +464,213 @@ def report_hold_release(report_id: int, *, actor: Actor) -> Report:
         hold.save(update_fields=["released_at"])
         report.status = report.status_before_hold
         report.status_before_hold = ""
-        return {
-            "held_seconds": int((hold.released_at - hold.started_at).total_seconds()),
-            "expired": now >= hold.until,
-        }
+        data = {"held_seconds": hold.seconds, "expired": now >= hold.until}
+        if hold.notice_id is not None:
+            notice = Notice.objects.get(pk=hold.notice_id)
+            deadlines.notice_clock_resume(notice, held=hold.released_at - hold.started_at)
+            if notice.deadline_at:
+                data["deadline_at"] = notice.deadline_at.isoformat()
+        return data
 
     return _run(report_id, "release_hold", actor, apply)
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+
+def _running_notice(report: Report) -> Notice | None:
+    return report.notices.filter(
+        status__in=[Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
+    ).first()
+
+
+def _notice_dispatch(notice: Notice, now) -> dict:
+    """Start the clock and queue the notice e-mail (with its X-ARF document)."""
+    deadline = deadlines.deadline_for(notice.provider, notice.kind)
+    notice.status = Notice.Status.OPEN
+    notice.sent_at = now
+    notice.deadline_at = now + deadline.length
+    notice.policy = deadline.policy
+    notice.due_at = deadlines.notice_due_at(notice)
+    notice.save()
+    notices.message_queue(notice, OutgoingMessage.Kind.NOTICE)
+    return {
+        "notice": notice.pk,
+        "provider": notice.provider.name,
+        "kind": notice.kind,
+        "deadline_at": notice.deadline_at.isoformat(),
+        "policy": notice.policy,
+    }
+
+
+def report_send_notice(
+    report_id: int, *, actor: Actor, kind: str = Notice.Kind.VOLUNTARY
+) -> Notice:
+    """Send the provider a notice now, or schedule it when the police window is still open."""
+    _choice(kind, Notice.Kind, "The notice kind")
+    window = deadlines.police_window()
+    report = Report.objects.get(pk=report_id)
+    send_at = None
+    if window is not None:
+        notified_at = deadlines.police_notified_at(report)
+        if notified_at is None:
+            raise DomainError(
+                "Notify the police first (escalate to a police agency): notices wait "
+                f"{settings.HOTLINE_LEA_WINDOW} after the police were notified."
+            )
+        if notified_at + window > timezone.now():
+            send_at = notified_at + window
+    created: list[Notice] = []
+
+    def apply(report, now):
+        if report.provider is None or not report.provider.active:
+            raise DomainError("Set the hosting provider first (an active one).")
+        running = _running_notice(report)
+        if running is not None:
+            raise DomainError(f"Notice {running.pk} is already {running.get_status_display()}.")
+        notice = Notice(
+            report=report, provider=report.provider, kind=kind, created_by_label=actor.label
+        )
+        created.append(notice)
+        if send_at is not None and send_at > now:
+            notice.status = Notice.Status.SCHEDULED
+            notice.scheduled_for = send_at
+            notice.due_at = send_at
+            notice.save()
+            return {"notice": notice.pk, "scheduled_for": send_at.isoformat(), "kind": kind}
+        return _notice_dispatch(notice, now)
+
+    name = "schedule_notice" if send_at is not None else "send_notice"
+    _run(report_id, name, actor, apply)
+    return created[0]
+
+
+def notice_fire_due(notice_id: int) -> list[str]:
+    """Do what the clock says is due on this notice; nothing if nothing is (idempotent).
+
+    Called by the ETA tasks and by the sweep: the notice's ``due_at`` decides, so a late,
+    repeated or concurrent call finds nothing left to do.
+    """
+    actor = Actor.system("deadline timer")
+    fired: list[str] = []
+    report_id = Notice.objects.values_list("report_id", flat=True).get(pk=notice_id)
+    with transaction.atomic():
+        Report.objects.select_for_update().get(pk=report_id)  # the report row guards its notices
+        notice = Notice.objects.select_related("report", "provider").get(pk=notice_id)
+        now = timezone.now()
+        if notice.due_at is None or notice.due_at > now:
+            return fired
+        if notice.status == Notice.Status.SCHEDULED:
+            _run(report_id, "send_notice", actor, lambda report, at: _notice_dispatch(notice, at))
+            return ["sent"]
+        if notice.status == Notice.Status.OPEN and notice.deadline_at <= now:
+            _run(report_id, "mark_overdue", actor, lambda report, at: _notice_overdue(notice, at))
+            fired.append("overdue")
+        elif notice.status == Notice.Status.OPEN:
+            _run(report_id, "notice_timer", actor, lambda report, at: _notice_remind(notice, at))
+            fired.append("reminder")
+        if notice.status == Notice.Status.OVERDUE and notice.due_at <= now:
+            fired.extend(_notice_overdue_followups(notice, actor, now))
+    return fired
+
+
+def _notice_remind(notice: Notice, now) -> dict:
+    notices.message_queue(notice, OutgoingMessage.Kind.REMINDER)
+    notice.reminder_sent_at = now
+    notice.due_at = deadlines.notice_due_at(notice)
+    notice.save(update_fields=["reminder_sent_at", "due_at"])
+    return {"notice": notice.pk, "message": "reminder"}
+
+
+def _notice_overdue(notice: Notice, now) -> dict:
+    notice.status = Notice.Status.OVERDUE
+    data = {"notice": notice.pk, "deadline_at": notice.deadline_at.isoformat()}
+    data.update(_notice_repeat(notice, now))
+    return data
+
+
+def _notice_repeat(notice: Notice, now) -> dict:
+    """Send the repeat due now (one, even if the service was down through several intervals)."""
+    attempt = deadlines.repeat_due_attempt(notice, now)
+    if attempt > notice.repeats_sent:
+        notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=attempt)
+        notice.repeats_sent = attempt
+    notice.due_at = deadlines.notice_due_at(notice)
+    notice.save()
+    return {"repeats_sent": notice.repeats_sent}
+
+
+def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
+    fired = []
+    if deadlines.repeat_due_attempt(notice, now) > notice.repeats_sent:
+        _run(notice.report_id, "notice_timer", actor, lambda report, at: _notice_repeat(notice, at))
+        fired.append("repeat")
+    agency = deadlines.escalation_agency()
+    escalate_at = deadlines.escalation_at(notice)
+    if agency is not None and escalate_at is not None and escalate_at <= now:
+        report_escalate(
+            notice.report_id,
+            actor=actor,
+            agency_id=agency.pk,
+            kind=Escalation.Kind.NON_COMPLIANCE,
+            channel=Escalation.Channel.SYSTEM,
+            note=f"Notice {notice.pk} not removed by {notice.deadline_at:%Y-%m-%d %H:%M} UTC.",
+        )
+        notices.message_queue(
+            notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
+        )
+        notice.escalated_at = now
+        notice.due_at = deadlines.notice_due_at(notice)
+        notice.save(update_fields=["escalated_at", "due_at"])
+        fired.append("escalation")
+    return fired
+
+
+def report_confirm_removal(
+    report_id: int, *, actor: Actor, removed_at: datetime | None = None
+) -> Report:
+    """The provider confirmed, or an analyst verified, that the content is gone."""
+
+    def apply(report, now):
+        notice = report.notices.filter(
+            status__in=[Notice.Status.OPEN, Notice.Status.OVERDUE]
+        ).first()
+        when = removed_at or now
+        if notice is not None and (when < notice.sent_at or when > now):
+            raise DomainError(
+                "The removal time must lie between the notice being sent "
+                f"({notice.sent_at:%Y-%m-%d %H:%M:%S} UTC) and now."
+            )
+        if notice is not None:
+            notice.status = Notice.Status.REMOVED
+            notice.removed_at = when
+            if actor.kind == "api_key":
+                notice.removal_confirmed_at = when
+            notice.due_at = None
+            notice.save()
+        return {
+            "notice": notice.pk if notice else None,
+            "removed_at": when.isoformat(),
+            "late": bool(notice and when > notice.deadline_at),
+            "source": "provider" if actor.kind == "api_key" else "analyst",
+        }
+
+    return _run(report_id, "confirm_removal", actor, apply)
+
+
+def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Report:
+    if not reason.strip():
+        raise DomainError("Give a reason for withdrawing the notice.")
+
+    def apply(report, now):
+        notice = _running_notice(report)
+        if notice is None:
+            raise DomainError(f"Report {report.reference} has no notice to withdraw.")
+        notice.status = Notice.Status.WITHDRAWN
+        notice.withdrawn_at = now
+        notice.withdrawal_reason = reason.strip()[:500]
+        notice.due_at = None
+        notice.save()
+        return {"notice": notice.pk, "reason": notice.withdrawal_reason}
+
+    return _run(report_id, "withdraw_notice", actor, apply)

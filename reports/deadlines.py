@@ -1,0 +1,218 @@
+"""Deadline arithmetic, timer scheduling and the due-notice sweep.
+
+The database holds every deadline; Celery only wakes things up. Each running notice carries
+``due_at``, the next moment something must happen to it. ETA tasks are scheduled on commit for
+the moments ahead; when one fires it reloads the notice and does nothing unless the notice
+still has that deadline and something is due. The beat sweep finds the same work by ``due_at``
+alone, so a deadline fires even if the broker lost every task or a worker died.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.models import Agency
+from hotline.policy import Deadline, duration_setting
+from hotline.policy import deadline_for as _policy_deadline_for
+from reports.models import Escalation, Hold, Notice, OutgoingMessage, Report, ReportStatus
+
+logger = logging.getLogger(__name__)
+
+WAKE_TASK = "reports.tasks.notice_wake"
+# A message left unsent this long (its delivery task lost) is delivered by the sweep.
+UNSENT_GRACE = timedelta(seconds=60)
+
+
+def deadline_for(provider, kind: str) -> Deadline:
+    return _policy_deadline_for(provider, kind)
+
+
+def police_window() -> timedelta | None:
+    return duration_setting("HOTLINE_LEA_WINDOW")
+
+
+def police_notified_at(report: Report) -> datetime | None:
+    """When the police were first told about this report, if they were."""
+    return (
+        Escalation.objects.filter(report=report, agency__kind=Agency.Kind.POLICE)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def escalation_agency() -> Agency | None:
+    name = settings.HOTLINE_ESCALATION_AGENCY
+    return Agency.objects.filter(name=name, active=True).first() if name else None
+
+
+def reminder_at(notice: Notice) -> datetime | None:
+    before = duration_setting("HOTLINE_REMINDER_BEFORE")
+    if not before or notice.deadline_at is None:
+        return None
+    moment = notice.deadline_at - before
+    return moment if moment > notice.sent_at else None  # no reminder for short deadlines
+
+
+def repeat_at(notice: Notice, attempt: int) -> datetime:
+    """The first repeat goes out at the deadline, then one every interval."""
+    return notice.deadline_at + (attempt - 1) * duration_setting("HOTLINE_REPEAT_INTERVAL")
+
+
+def repeat_due_attempt(notice: Notice, now: datetime) -> int:
+    """The number of the latest repeat that is due now (0 before the deadline)."""
+    if notice.deadline_at is None or now < notice.deadline_at:
+        return 0
+    interval = duration_setting("HOTLINE_REPEAT_INTERVAL")
+    return min(int((now - notice.deadline_at) / interval) + 1, settings.HOTLINE_MAX_REPEATS)
+
+
+def escalation_at(notice: Notice) -> datetime | None:
+    after = duration_setting("HOTLINE_ESCALATE_AFTER")
+    if after is None or notice.escalated_at or not settings.HOTLINE_ESCALATION_AGENCY:
+        return None
+    return notice.deadline_at + after
+
+
+def notice_moments(notice: Notice) -> list[datetime]:
+    """Every moment ahead at which a timer must act on the notice."""
+    if notice.report.status == ReportStatus.ON_HOLD:
+        return []  # the clock is paused
+    if notice.status == Notice.Status.SCHEDULED:
+        return [notice.scheduled_for]
+    moments = []
+    if notice.status == Notice.Status.OPEN:
+        reminder = reminder_at(notice)
+        if reminder is not None and notice.reminder_sent_at is None:
+            moments.append(reminder)
+        moments.append(notice.deadline_at)
+    elif notice.status == Notice.Status.OVERDUE:
+        if notice.repeats_sent < settings.HOTLINE_MAX_REPEATS:
+            moments.append(repeat_at(notice, notice.repeats_sent + 1))
+        escalate = escalation_at(notice)
+        if escalate is not None:
+            moments.append(escalate)
+    return moments
+
+
+def notice_due_at(notice: Notice) -> datetime | None:
+    return min(notice_moments(notice), default=None)
+
+
+def notice_clock_resume(notice: Notice, *, held: timedelta) -> None:
+    """After a hold: every time on the clock moves by the hold's length."""
+    if notice.status == Notice.Status.SCHEDULED:
+        notice.scheduled_for += held
+    elif notice.deadline_at is not None:
+        notice.deadline_at += held
+    notice.held_seconds += int(held.total_seconds())
+    notice.report.status = notice.report.status_before_hold or notice.report.status
+    notice.due_at = notice_due_at(notice)
+    notice.save()
+
+
+def timers_schedule_for_report(report: Report) -> None:
+    """On commit, schedule wake-ups for the report's running notice (if any)."""
+    notice = (
+        report.notices.filter(
+            status__in=[Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
+        )
+        .select_related("report")
+        .first()
+    )
+    if notice is None:
+        return
+    moments = notice_moments(notice)
+    key = _clock_key(notice)
+    transaction.on_commit(lambda: _send_wakes(notice.pk, key, moments))
+
+
+def _clock_key(notice: Notice) -> str:
+    """What a wake task must still find for its moment to count: the deadline it was set for."""
+    moment = notice.deadline_at or notice.scheduled_for
+    return moment.isoformat() if moment else ""
+
+
+def _send_wakes(notice_id: int, key: str, moments: list[datetime]) -> None:
+    for moment in moments:
+        try:
+            current_app.send_task(WAKE_TASK, args=[notice_id, key], eta=moment)
+        except Exception:
+            # The sweep is the guarantee; a lost wake-up only costs up to one sweep interval.
+            logger.warning("could not schedule a timer for notice %s", notice_id)
+            return
+
+
+def notice_wake(notice_id: int, key: str) -> list[str]:
+    """An ETA task fired: act only if the notice still has the deadline it was scheduled for."""
+    from reports.workflow import notice_fire_due
+
+    notice = Notice.objects.filter(pk=notice_id).first()
+    if notice is None or not notice.is_running or _clock_key(notice) != key:
+        return []
+    return notice_fire_due(notice_id)
+
+
+@dataclass
+class SweepResult:
+    notices: dict[str, int] = field(default_factory=dict)
+    holds_released: int = 0
+    messages_sent: int = 0
+    failed: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        fired = ", ".join(f"{count} {what}" for what, count in sorted(self.notices.items()))
+        return (
+            f"notices: {fired or 'nothing due'}; holds released: {self.holds_released}; "
+            f"messages delivered: {self.messages_sent}; failed: {len(self.failed)}"
+        )
+
+
+def sweep_due(*, batch: int | None = None) -> SweepResult:
+    """Fire everything due, in batches of rows nobody else holds (safe with several beats)."""
+    from hotline.actors import Actor
+    from reports.notices import message_deliver
+    from reports.workflow import notice_fire_due, report_hold_release
+
+    batch = batch or settings.HOTLINE_SWEEP_BATCH
+    result = SweepResult()
+    actor = Actor.system("hold expiry")
+    now = timezone.now()
+    for hold in Hold.objects.filter(released_at__isnull=True, until__lte=now).values_list(
+        "report_id", flat=True
+    ):
+        try:
+            report_hold_release(hold, actor=actor)
+            result.holds_released += 1
+        except Exception:
+            logger.exception("releasing the expired hold of report %s failed", hold)
+    while True:
+        with transaction.atomic():
+            due = list(
+                Notice.objects.filter(due_at__lte=timezone.now())
+                .exclude(pk__in=result.failed)
+                .select_related("report")
+                .select_for_update(skip_locked=True, of=("report",))
+                .order_by("due_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            for notice_id in due:
+                try:
+                    with transaction.atomic():
+                        for what in notice_fire_due(notice_id):
+                            result.notices[what] = result.notices.get(what, 0) + 1
+                except Exception:
+                    logger.exception("firing the timers of notice %s failed", notice_id)
+                    result.failed.append(notice_id)
+        if len(due) < batch:
+            break
+    unsent = OutgoingMessage.objects.filter(
+        sent_at__isnull=True, created_at__lte=timezone.now() - UNSENT_GRACE
+    ).values_list("pk", flat=True)
+    result.messages_sent = sum(message_deliver(pk) for pk in unsent)
+    return result

@@ -1,0 +1,20 @@
+"""Thin Celery tasks: each takes ids, reloads from the database and calls one service."""
+
+from celery import shared_task
+
+from reports import deadlines, notices
+
+
+@shared_task(ignore_result=True)
+def notice_wake(notice_id: int, key: str) -> list[str]:
+    return deadlines.notice_wake(notice_id, key)
+
+
+@shared_task(ignore_result=True)
+def sweep_due() -> str:
+    return deadlines.sweep_due().summary()
+
+
+@shared_task(ignore_result=True)
+def message_deliver(message_id: int) -> bool:
+    return notices.message_deliver(message_id)
