@@ -26,14 +26,12 @@ VAR_DIR = Path(env.str("HOTLINE_VAR_DIR", default=str(BASE_DIR / "var")))
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
-    missing = [
-        name
-        for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
-        if not value
-    ]
+    # Production never falls back to the laptop's SQLite, filesystem queue or per-process cache.
+    required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
+    missing = [name for name in required if not env.str(name, default="")]
     if missing:
         raise ImproperlyConfigured(
-            f"HOTLINE_ENV=production requires {' and '.join(missing)} to be set."
+            f"HOTLINE_ENV=production requires {', '.join(missing)} to be set."
         )
 else:
     # Laptop default only: production refuses to start without its own SECRET_KEY.

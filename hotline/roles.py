@@ -10,6 +10,8 @@ VIEW_ALL = [
     "reports.view_event",
     "reports.view_escalation",
     "reports.view_hold",
+    "reports.view_notice",
+    "reports.view_outgoingmessage",
     "hotline.view_provider",
     "hotline.view_providerdomain",
     "hotline.view_providernetwork",
@@ -43,7 +45,11 @@ ROLES: dict[str, list[str]] = {
 
 
 def roles_sync(apps) -> None:
-    """Make each group hold exactly its permissions (used by data migrations)."""
+    """Make each group hold exactly its permissions (used by data migrations).
+
+    Permissions of models that do not exist yet at that point of the migration history are
+    left out; the migration that adds such models calls this again.
+    """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -56,7 +62,9 @@ def roles_sync(apps) -> None:
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            wanted.extend(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.set(wanted)

@@ -6,9 +6,10 @@ reachable through the copy button, for pasting into the analyst's isolated viewi
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from hotline.errors import DomainError
 from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
-from reports.models import Escalation, Event, Hold, Report
+from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
 from reports.models import ReportStatus as S
 
 # Transition name -> (form for its inputs, or None; workflow function).
@@ -33,7 +34,25 @@ TRANSITION_VIEWS = {
     "escalate": (forms.EscalateForm, workflow.report_escalate),
     "hold": (forms.HoldForm, workflow.report_hold),
     "release_hold": (None, workflow.report_hold_release),
+    "send_notice": (forms.SendNoticeForm, workflow.report_send_notice),
+    "confirm_removal": (forms.RemovalForm, workflow.report_confirm_removal),
+    "withdraw_notice": (forms.WithdrawNoticeForm, workflow.report_withdraw_notice),
 }
+
+
+RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
+
+
+def time_left(notice: Notice):
+    """Time to the deadline as text, red when it has passed."""
+    if notice.deadline_at is None or not notice.is_running:
+        return "—"
+    seconds = int((notice.deadline_at - timezone.now()).total_seconds())
+    hours, rest = divmod(abs(seconds), 3600)
+    text = f"{hours}h {rest // 60:02d}m"
+    if seconds < 0:
+        return format_html('<strong style="color:#ba2121">overdue by {}</strong>', text)
+    return text
 
 
 def _defanged(url: str):
@@ -76,6 +95,24 @@ class EscalationInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class NoticeInline(ReadOnlyInline):
+    model = Notice
+    fields = ("pk", "provider", "kind", "status", "scheduled_for", "sent_at", "deadline_at",
+              "time_left", "policy", "acknowledged_at", "removed_at", "repeats_sent",
+              "disputed_at", "dispute_reason")
+    readonly_fields = fields
+
+    @admin.display(description=_("time left"))
+    def time_left(self, obj):
+        return time_left(obj)
+
+
+class MessageInline(ReadOnlyInline):
+    model = OutgoingMessage
+    fields = ("created_at", "kind", "attempt", "to_address", "subject", "sent_at", "last_error")
+    readonly_fields = fields
+
+
 class HoldInline(ReadOnlyInline):
     model = Hold
     fields = ("agency", "agency_reference", "started_at", "until", "released_at")
@@ -89,6 +126,18 @@ QUEUES = {
     "actionable": (_("Actionable"), lambda request: Q(status=S.ACTIONABLE)),
     "on_hold": (_("On hold"), lambda request: Q(status=S.ON_HOLD)),
     "forwarded": (_("Forwarded"), lambda request: Q(status=S.FORWARDED)),
+    "ready_to_send": (
+        _("Ready to send"),
+        lambda request: Q(status=S.ACTIONABLE, provider__isnull=False)
+        & ~Q(Exists(Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE))),
+    ),
+    "scheduled": (
+        _("Scheduled"),
+        lambda request: Q(
+            Exists(Notice.objects.filter(report=OuterRef("pk"), status=Notice.Status.SCHEDULED))
+        ),
+    ),
+    "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
 }
 
 
@@ -189,7 +238,7 @@ class ReportAdmin(admin.ModelAdmin):
         ),
     )
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-    inlines = [EventInline, EscalationInline, HoldInline]
+    inlines = [NoticeInline, EventInline, EscalationInline, HoldInline]
 
     def has_add_permission(self, request):
         return False
@@ -278,6 +327,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "report", "provider", "kind", "status", "sent_at", "deadline_at",
+                    "time_left", "repeats_sent")
+    list_filter = ("status", "kind")
+    list_select_related = ("report", "provider")
+    search_fields = ("=report__reference", "=provider__name")
+    show_full_result_count = False
+    ordering = ("deadline_at",)
+    readonly_fields = [f.name for f in Notice._meta.fields] + ["time_left"]
+    inlines = [MessageInline]
+
+    @admin.display(description=_("time left"), ordering="deadline_at")
+    def time_left(self, obj):
+        return time_left(obj)
 
 
 @admin.register(Event)

@@ -9,6 +9,7 @@ from reports.models import (
     LegalStatus,
     MediaType,
     NotActionableReason,
+    Notice,
     ReporterCategory,
     SiteType,
 )
@@ -120,3 +121,19 @@ class HoldForm(TransitionForm):
         data = dict(self.cleaned_data)
         data["agency_id"] = data.pop("agency").pk
         return data
+
+
+class SendNoticeForm(TransitionForm):
+    kind = forms.ChoiceField(choices=Notice.Kind.choices, initial=Notice.Kind.VOLUNTARY)
+
+
+class RemovalForm(TransitionForm):
+    removed_at = forms.DateTimeField(
+        required=False,
+        help_text=_("UTC; empty means now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class WithdrawNoticeForm(TransitionForm):
+    reason = forms.CharField(max_length=500)

@@ -149,7 +149,7 @@ class TransitionNotAllowed(DomainError):
         message = (
             f"Report {report.reference} is {report.get_status_display()}; "
             f"'{transition.label}' is allowed only when it is "
-            f"{' or '.join(sorted(S(s).label for s in transition.sources))}."
+            f"{' or '.join(sorted(str(S(s).label) for s in transition.sources))}."
         )
         super().__init__(f"{message} {why}".strip())
 
@@ -305,6 +305,8 @@ def report_assess_illegal(
 
 def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: str) -> Report:
     def apply(report, now):
+        if report.status == S.IN_REVIEW:
+            _require_owner(report, actor, "mark_duplicate")
         original = (
             Report.objects.select_for_update()
             .filter(reference=original_reference.strip().upper())
