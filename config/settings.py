@@ -201,6 +201,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = HOTLINE_PARTNER_MAX_BODY_BYTES  # backstop behind 
 HOTLINE_PUBLIC_INTAKE_RATE = env.str("HOTLINE_PUBLIC_INTAKE_RATE", default="30/min")
 HOTLINE_PARTNER_RATE = env.str("HOTLINE_PARTNER_RATE", default="120/min")
 HOTLINE_STATUS_RATE = env.str("HOTLINE_STATUS_RATE", default="60/min")
+HOTLINE_PROVIDER_RATE = env.str("HOTLINE_PROVIDER_RATE", default="600/min")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -209,10 +210,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {
         "public_intake": HOTLINE_PUBLIC_INTAKE_RATE,
         "partner": HOTLINE_PARTNER_RATE,
         "report_status": HOTLINE_STATUS_RATE,
+        "provider": HOTLINE_PROVIDER_RATE,
     },
     "EXCEPTION_HANDLER": "hotline.api.exception_handler",
     # Behind a reverse proxy, how many X-Forwarded-For hops to trust for throttling.

@@ -7,6 +7,7 @@ from hotline.models import (
     PartnerAPIKey,
     PartnerHotline,
     Provider,
+    ProviderAPIKey,
     ProviderDomain,
     ProviderNetwork,
 )
@@ -76,3 +77,16 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: escalations point at agencies
+
+
+@admin.register(ProviderAPIKey)
+class ProviderAPIKeyAdmin(APIKeyModelAdmin):
+    """Keys are shown once, on creation; revoke a key here, it cannot be undone."""
+
+    list_display = ("prefix", "name", "provider", "created", "expiry_date", "revoked")
+    list_filter = ("revoked", "provider")
+    list_select_related = ("provider",)
+    search_fields = ("prefix", "name", "provider__name")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: events name keys by prefix

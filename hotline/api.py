@@ -14,7 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_api_key.permissions import KeyParser
 
 from hotline.errors import DomainError
-from hotline.models import PartnerAPIKey
+from hotline.models import PartnerAPIKey, ProviderAPIKey
 
 
 class APIKeyAuthentication(BaseAuthentication):
@@ -67,6 +67,17 @@ class DomainConflict(exceptions.APIException):
     def __init__(self, error: DomainError):
         self.status_code = error.status_code
         super().__init__(error.message)
+
+
+class ProviderKeyAuthentication(APIKeyAuthentication):
+    model = ProviderAPIKey
+
+
+class HasProviderKey(permissions.BasePermission):
+    message = _("This endpoint is for hosting providers and needs a provider API key.")
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, ProviderAPIKey) and request.auth.provider.active
 
 
 def exception_handler(exc, context):

@@ -122,3 +122,13 @@ class PartnerAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "partner API key"
         verbose_name_plural = "partner API keys"
+
+
+class ProviderAPIKey(AbstractAPIKey):
+    """A provider's API key: it sees and answers that provider's notices only."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="api_keys")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "provider API key"
+        verbose_name_plural = "provider API keys"

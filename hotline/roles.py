@@ -40,7 +40,7 @@ ROLES: dict[str, list[str]] = {
         "hotline.add_agency",
         "hotline.change_agency",
     ],
-    "auditor": [*VIEW_ALL, "hotline.view_partnerapikey"],
+    "auditor": [*VIEW_ALL, "hotline.view_partnerapikey", "hotline.view_providerapikey"],
 }
 
 

@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+class PartnerAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "hotline.api.PartnerKeyAuthentication"
     name = "PartnerApiKey"
 
@@ -13,4 +13,17 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "A partner API key, sent as `Authorization: Api-Key <key>`.",
+        }
+
+
+class ProviderAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "hotline.api.ProviderKeyAuthentication"
+    name = "ProviderApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A provider API key, sent as `Authorization: Api-Key <key>`.",
         }

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from hotline.models import PartnerAPIKey, PartnerHotline
+from hotline.models import PartnerAPIKey, PartnerHotline, Provider, ProviderAPIKey
 
 
 @transaction.atomic
@@ -11,3 +11,14 @@ def partner_api_key_create(*, partner_name: str, key_name: str) -> tuple[Partner
     partner, created = PartnerHotline.objects.get_or_create(name=partner_name.strip())
     api_key, key = PartnerAPIKey.objects.create_key(partner=partner, name=key_name)
     return api_key, key, created
+
+
+@transaction.atomic
+def provider_api_key_create(*, provider_name: str, key_name: str) -> tuple[ProviderAPIKey, str]:
+    """A new key for an existing provider (providers come from the directory)."""
+    provider = Provider.objects.filter(name=provider_name.strip()).first()
+    if provider is None:
+        raise Provider.DoesNotExist(
+            f"No provider is named {provider_name!r}: add it to the directory first."
+        )
+    return ProviderAPIKey.objects.create_key(provider=provider, name=key_name)

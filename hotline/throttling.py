@@ -35,3 +35,7 @@ class APIKeyRateThrottle(SimpleRateThrottle):
 
 class PartnerThrottle(APIKeyRateThrottle):
     scope = "partner"
+
+
+class ProviderThrottle(APIKeyRateThrottle):
+    scope = "provider"

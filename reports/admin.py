@@ -97,9 +97,22 @@ class EscalationInline(ReadOnlyInline):
 
 class NoticeInline(ReadOnlyInline):
     model = Notice
-    fields = ("pk", "provider", "kind", "status", "scheduled_for", "sent_at", "deadline_at",
-              "time_left", "policy", "acknowledged_at", "removed_at", "repeats_sent",
-              "disputed_at", "dispute_reason")
+    fields = (
+        "pk",
+        "provider",
+        "kind",
+        "status",
+        "scheduled_for",
+        "sent_at",
+        "deadline_at",
+        "time_left",
+        "policy",
+        "acknowledged_at",
+        "removed_at",
+        "repeats_sent",
+        "disputed_at",
+        "dispute_reason",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("time left"))
@@ -128,8 +141,10 @@ QUEUES = {
     "forwarded": (_("Forwarded"), lambda request: Q(status=S.FORWARDED)),
     "ready_to_send": (
         _("Ready to send"),
-        lambda request: Q(status=S.ACTIONABLE, provider__isnull=False)
-        & ~Q(Exists(Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE))),
+        lambda request: (
+            Q(status=S.ACTIONABLE, provider__isnull=False)
+            & ~Q(Exists(Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE)))
+        ),
     ),
     "scheduled": (
         _("Scheduled"),
@@ -138,6 +153,16 @@ QUEUES = {
         ),
     ),
     "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
+    "disputed": (
+        _("Disputed"),
+        lambda request: Q(
+            Exists(
+                Notice.objects.filter(
+                    report=OuterRef("pk"), status__in=RUNNING_NOTICE, disputed_at__isnull=False
+                )
+            )
+        ),
+    ),
 }
 
 
@@ -331,8 +356,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "report", "provider", "kind", "status", "sent_at", "deadline_at",
-                    "time_left", "repeats_sent")
+    list_display = (
+        "pk",
+        "report",
+        "provider",
+        "kind",
+        "status",
+        "sent_at",
+        "deadline_at",
+        "time_left",
+        "repeats_sent",
+    )
     list_filter = ("status", "kind")
     list_select_related = ("report", "provider")
     search_fields = ("=report__reference", "=provider__name")

@@ -173,6 +173,22 @@ class SweepResult:
         )
 
 
+def due_notices(now: datetime, *, exclude=()):
+    """The sweep's query: notices due by ``now``, their reports locked unless another holds them.
+
+    Model rows, not ``values_list``: that would drop the join to the report, and with it the
+    ``FOR UPDATE OF`` the report (notice_fire_due and every transition lock the report row).
+    """
+    return (
+        Notice.objects.filter(due_at__lte=now)
+        .exclude(pk__in=exclude)
+        .select_related("report")
+        .select_for_update(skip_locked=True, of=("report",))
+        .only("id", "due_at", "report__id")
+        .order_by("due_at")
+    )
+
+
 def sweep_due(*, batch: int | None = None) -> SweepResult:
     """Fire everything due, in batches of rows nobody else holds (safe with several beats)."""
     from hotline.actors import Actor
@@ -193,14 +209,7 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
             logger.exception("releasing the expired hold of report %s failed", hold)
     while True:
         with transaction.atomic():
-            due = list(
-                Notice.objects.filter(due_at__lte=timezone.now())
-                .exclude(pk__in=result.failed)
-                .select_related("report")
-                .select_for_update(skip_locked=True, of=("report",))
-                .order_by("due_at")
-                .values_list("pk", flat=True)[:batch]
-            )
+            due = [notice.pk for notice in due_notices(timezone.now(), exclude=result.failed)[:batch]]
             for notice_id in due:
                 try:
                     with transaction.atomic():

@@ -415,7 +415,7 @@ class Notice(models.Model):
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="notice_due_idx"
             ),
-            models.Index(fields=["provider", "-created_at"], name="notice_provider_idx"),
+            models.Index(fields=["provider", "-sent_at", "-id"], name="notice_provider_idx"),
         ]
         constraints = [
             # One running notice per report; repeats are messages of the same notice.

@@ -78,7 +78,7 @@ def xarf_document(notice: Notice) -> dict:
         "detection_method": "manual_review" if report.channel == Channel.PARTNER else "user_report",
         "verification_method": "manual",
         "hosting_provider": notice.provider.name,
-        "content_removed": False,
+        "content_removed": notice.status == Notice.Status.REMOVED,
         "description": (
             f"Notice-and-takedown {report.reference}: remove by {_utc(notice.deadline_at)}."
         ),

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hotline.actors import Actor
@@ -103,6 +103,22 @@ TRANSITIONS: dict[str, Transition] = {
             [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE],
             S.ACTIONABLE,
             TRIAGE,
+        ),
+        _t(
+            "acknowledge_notice",
+            "Acknowledge notice",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["api_key"],
+        ),
+        _t(
+            "dispute_notice",
+            "Dispute notice",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["api_key"],
         ),
         _t(
             "notice_timer",
@@ -304,14 +320,12 @@ def report_assess_illegal(
 
 
 def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: str) -> Report:
+    reference = original_reference.strip().upper()
+
     def apply(report, now):
         if report.status == S.IN_REVIEW:
             _require_owner(report, actor, "mark_duplicate")
-        original = (
-            Report.objects.select_for_update()
-            .filter(reference=original_reference.strip().upper())
-            .first()
-        )
+        original = Report.objects.select_for_update().filter(reference=reference).first()
         if original is None or original.pk == report.pk:
             raise DomainError(f"No other report has the reference {original_reference!r}.")
         if original.status not in OPEN_STATUSES:
@@ -325,7 +339,16 @@ def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: s
         )
         return {"duplicate_of": original.reference}
 
-    return _run(report_id, "mark_duplicate", actor, apply)
+    with transaction.atomic():
+        # Lock both reports in id order first, so two reports marked as duplicates of each
+        # other at the same moment wait for each other instead of deadlocking.
+        list(
+            Report.objects.select_for_update()
+            .filter(Q(pk=report_id) | Q(reference=reference))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return _run(report_id, "mark_duplicate", actor, apply)
 
 
 def report_set_hosting(
@@ -676,3 +699,86 @@ def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Repo
         return {"notice": notice.pk, "reason": notice.withdrawal_reason}
 
     return _run(report_id, "withdraw_notice", actor, apply)
+
+
+# --- what providers do (through their API key) ----------------------------------------------
+
+PROVIDER_VISIBLE = [
+    Notice.Status.OPEN,
+    Notice.Status.OVERDUE,
+    Notice.Status.REMOVED,
+    Notice.Status.WITHDRAWN,
+]
+
+
+class NoticeClosed(DomainError):
+    def __init__(self, notice: Notice):
+        super().__init__(
+            f"Notice {notice.pk} is {notice.get_status_display()}: it can no longer be answered."
+        )
+
+
+def _provider_notice(report, notice_id: int) -> Notice:
+    notice = report.notices.get(pk=notice_id)
+    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        raise NoticeClosed(notice)
+    return notice
+
+
+def notice_acknowledge(notice_id: int, *, actor: Actor) -> Notice:
+    """The provider has seen the notice. Repeating it changes nothing."""
+    notice = Notice.objects.get(pk=notice_id)
+    if notice.acknowledged_at is not None:
+        return notice
+    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        raise NoticeClosed(notice)
+
+    def apply(report, now):
+        locked = _provider_notice(report, notice_id)
+        if locked.acknowledged_at is None:
+            locked.acknowledged_at = now
+            locked.save(update_fields=["acknowledged_at"])
+        return {"notice": notice_id}
+
+    _run(notice.report_id, "acknowledge_notice", actor, apply)
+    return Notice.objects.get(pk=notice_id)
+
+
+def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
+    """The provider contests the notice; it goes to the analysts' disputed queue."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the dispute.")
+    if len(reason) > 2000:
+        raise DomainError(f"The reason is {len(reason)} characters; at most 2000 are accepted.")
+    notice = Notice.objects.get(pk=notice_id)
+    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        raise NoticeClosed(notice)
+
+    def apply(report, now):
+        locked = _provider_notice(report, notice_id)
+        if locked.disputed_at is not None:
+            raise DomainError(f"Notice {notice_id} is already disputed; the hotline will answer.")
+        locked.disputed_at = now
+        locked.dispute_reason = reason
+        locked.save(update_fields=["disputed_at", "dispute_reason"])
+        return {"notice": notice_id}  # the reason stays on the notice, not in the audit data
+
+    _run(notice.report_id, "dispute_notice", actor, apply)
+    return Notice.objects.get(pk=notice_id)
+
+
+def notice_confirm_removed(notice_id: int, *, actor: Actor, removed_at=None) -> Notice:
+    """The provider's confirmation. Repeating it on a notice already removed changes nothing."""
+    notice = Notice.objects.get(pk=notice_id)
+    if notice.status == Notice.Status.REMOVED:
+        return notice
+    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        raise NoticeClosed(notice)
+    try:
+        report_confirm_removal(notice.report_id, actor=actor, removed_at=removed_at)
+    except TransitionNotAllowed:
+        notice.refresh_from_db()
+        if notice.status != Notice.Status.REMOVED:  # not a concurrent twin confirmation
+            raise NoticeClosed(notice) from None
+    return Notice.objects.get(pk=notice_id)

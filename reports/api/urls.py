@@ -1,6 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from reports.api import views
+from reports.api import provider, views
+
+router = SimpleRouter()
+router.register("provider/notices", provider.ProviderNoticeViewSet, basename="provider-notice")
 
 app_name = "api"
 
@@ -8,4 +12,5 @@ urlpatterns = [
     path("reports/", views.PublicReportCreateView.as_view(), name="report-create"),
     path("reports/<str:reference>/status/", views.ReportStatusView.as_view(), name="report-status"),
     path("partner/reports/", views.PartnerReportBatchView.as_view(), name="partner-reports"),
+    *router.urls,
 ]

@@ -8,8 +8,8 @@ def sync_roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Staff roles also read notices and their messages."""
+    """Staff roles also read notices, their messages and (auditors) provider keys."""
 
-    dependencies = [("reports", "0003_notices")]
+    dependencies = [("reports", "0003_notices"), ("hotline", "0002_provider_api_keys")]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline.services import partner_api_key_create
+from hotline.models import Provider
+from hotline.services import partner_api_key_create, provider_api_key_create
 
 
 class Command(BaseCommand):
@@ -11,18 +12,29 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="create a key")
         owner = create.add_mutually_exclusive_group(required=True)
         owner.add_argument("--partner", metavar="NAME", help="partner hotline (created if new)")
+        owner.add_argument("--provider", metavar="NAME", help="hosting provider (must exist)")
         create.add_argument("--name", default="", help="a label for the key (default: the owner)")
 
-    def handle(self, *args, action, partner, name, **options):
-        if not partner.strip():
-            raise CommandError("--partner needs a name.")
-        api_key, key, created = partner_api_key_create(
-            partner_name=partner, key_name=(name or partner)[:50]
-        )
-        if created:
-            self.stdout.write(f"Created partner {api_key.partner.name!r}.")
+    def handle(self, *args, action, partner, provider, name, **options):
+        owner_name = (partner or provider or "").strip()
+        if not owner_name:
+            raise CommandError(
+                f"--{'partner' if partner is not None else 'provider'} needs a name."
+            )
+        label = (name or owner_name)[:50]
+        if partner is not None:
+            api_key, key, created = partner_api_key_create(partner_name=owner_name, key_name=label)
+            if created:
+                self.stdout.write(f"Created partner {api_key.partner.name!r}.")
+            owner = f"partner {api_key.partner.name!r}"
+        else:
+            try:
+                api_key, key = provider_api_key_create(provider_name=owner_name, key_name=label)
+            except Provider.DoesNotExist as exc:
+                raise CommandError(str(exc)) from None
+            owner = f"provider {api_key.provider.name!r}"
         self.stdout.write(
-            f"API key {api_key.prefix} for partner {api_key.partner.name!r}. "
+            f"API key {api_key.prefix} for {owner}. "
             "Store it now: it cannot be shown again. Send it as 'Authorization: Api-Key <key>'."
         )
         self.stdout.write(key)
