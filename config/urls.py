@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hotline.views import healthz
+from reports.dashboard import sla_dashboard
 from reports.views import report_form
 
 urlpatterns = [
@@ -13,5 +14,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("admin/sla/", admin.site.admin_view(sla_dashboard), name="sla-dashboard"),
     path("admin/", admin.site.urls),
 ]

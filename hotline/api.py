@@ -14,7 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_api_key.permissions import KeyParser
 
 from hotline.errors import DomainError
-from hotline.models import PartnerAPIKey, ProviderAPIKey
+from hotline.models import AuditAPIKey, PartnerAPIKey, ProviderAPIKey
 
 
 class APIKeyAuthentication(BaseAuthentication):
@@ -78,6 +78,22 @@ class HasProviderKey(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return isinstance(request.auth, ProviderAPIKey) and request.auth.provider.active
+
+
+class AuditKeyAuthentication(APIKeyAuthentication):
+    model = AuditAPIKey
+
+
+class CanReadSLA(permissions.BasePermission):
+    """Supervisors and auditors signed in to the admin, or an audit API key."""
+
+    message = _("The SLA figures are for supervisors, auditors and audit API keys.")
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, AuditAPIKey):
+            return True
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm("reports.view_sla"))
 
 
 def exception_handler(exc, context):

@@ -242,6 +242,7 @@ def _check_ranges_unique(providers: list[dict]) -> list[str]:
         ("networks", ProviderNetwork, "cidr"),
     ):
         owner: dict[str, str] = {}
+        line: dict[str, int] = {}
         for provider in providers:
             for value in provider[kind]:
                 if value in owner and owner[value] != provider["name"]:
@@ -250,6 +251,7 @@ def _check_ranges_unique(providers: list[dict]) -> list[str]:
                         f"listed for {owner[value]!r}"
                     )
                 owner[value] = provider["name"]
+                line.setdefault(value, provider[LINE])
         held = (
             model.objects.filter(**{f"{column}__in": owner})
             .exclude(provider__name__in=[p["name"] for p in providers])
@@ -257,7 +259,8 @@ def _check_ranges_unique(providers: list[dict]) -> list[str]:
         )
         for value, holder in held:
             problems.append(
-                f"{value} already belongs to provider {holder!r}: remove it there first"
+                f"line {line[value]}: provider {owner[value]!r}: {value} already belongs to "
+                f"provider {holder!r}: remove it there first"
             )
     return problems
 
@@ -284,19 +287,33 @@ def _apply(model, values: dict, result: LoadResult, label: str, related=None):
         result.unchanged.append(f"{label} {row.name}")
 
 
-def _sync_ranges(provider: Provider, domains: list[str], networks: list[str]) -> list[str]:
+RANGES = (("domains", ProviderDomain, "suffix"), ("networks", ProviderNetwork, "cidr"))
+
+
+def _ranges_release(providers: list[dict]) -> dict[str, set[str]]:
+    """Delete the domains and networks each provider no longer lists, before any is added, so
+    one file can move a range from one provider to another. Returns the kinds each lost."""
+    released: dict[str, set[str]] = {}
+    for entry in providers:
+        for kind, model, column in RANGES:
+            deleted, _ = (
+                model.objects.filter(provider__name=entry["name"])
+                .exclude(**{f"{column}__in": entry[kind]})
+                .delete()
+            )
+            if deleted:
+                released.setdefault(entry["name"], set()).add(kind)
+    return released
+
+
+def _sync_ranges(provider: Provider, entry: dict, released: set[str]) -> list[str]:
     changed = []
-    for kind, model, column, wanted in (
-        ("domains", ProviderDomain, "suffix", domains),
-        ("networks", ProviderNetwork, "cidr", networks),
-    ):
+    for kind, model, column in RANGES:
         current = set(model.objects.filter(provider=provider).values_list(column, flat=True))
-        if current == set(wanted):
-            continue
-        model.objects.filter(provider=provider).exclude(**{f"{column}__in": wanted}).delete()
-        for value in set(wanted) - current:
+        for value in set(entry[kind]) - current:
             model(provider=provider, **{column: value}).save()
-        changed.append(kind)
+        if kind in released or current != set(entry[kind]):
+            changed.append(kind)
     return changed
 
 
@@ -304,6 +321,7 @@ def _sync_ranges(provider: Provider, domains: list[str], networks: list[str]) ->
 def directory_load(text: str) -> LoadResult:
     parsed = directory_parse(text)
     result = LoadResult()
+    released = _ranges_release(parsed["providers"])
     for entry in parsed["providers"]:
         values = {k: v for k, v in entry.items() if k not in ("domains", "networks", LINE)}
         _apply(
@@ -311,7 +329,7 @@ def directory_load(text: str) -> LoadResult:
             values,
             result,
             "provider",
-            related=lambda row, e=entry: _sync_ranges(row, e["domains"], e["networks"]),
+            related=lambda row, e=entry: _sync_ranges(row, e, released.get(e["name"], set())),
         )
     for entry in parsed["partners"]:
         _apply(PartnerHotline, {k: v for k, v in entry.items() if k != LINE}, result, "partner")

@@ -132,3 +132,13 @@ class ProviderAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "provider API key"
         verbose_name_plural = "provider API keys"
+
+
+class AuditAPIKey(AbstractAPIKey):
+    """A read-only key for auditors and regulators: SLA figures, nothing else."""
+
+    holder = models.CharField(max_length=200, help_text=_("Who holds it, e.g. the regulator."))
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "audit API key"
+        verbose_name_plural = "audit API keys"

@@ -21,6 +21,11 @@ DURATION_SETTINGS = (
     "HOTLINE_ESCALATE_AFTER",
     "HOTLINE_LEA_WINDOW",
 )
+MUST_BE_POSITIVE = (
+    "HOTLINE_TAKEDOWN_DEADLINE",
+    "HOTLINE_LEGAL_ORDER_DEADLINE",
+    "HOTLINE_REPEAT_INTERVAL",
+)
 
 
 def duration_parse(text: str) -> timedelta:
@@ -64,7 +69,11 @@ def check_durations(app_configs, **kwargs):
         if name in ("HOTLINE_ESCALATE_AFTER", "HOTLINE_LEA_WINDOW") and not value:
             continue
         try:
-            duration_parse(value)
+            length = duration_parse(value)
         except ValueError as exc:
             errors.append(Error(f"{name}: {exc}.", id="hotline.E001"))
+            continue
+        if not length and name in MUST_BE_POSITIVE:
+            # A zero deadline fires at once; a zero repeat interval cannot be divided by.
+            errors.append(Error(f"{name}: {value!r} must be longer than zero.", id="hotline.E001"))
     return errors

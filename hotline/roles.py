@@ -27,6 +27,7 @@ ROLES: dict[str, list[str]] = {
         "reports.escalate_report",
         "reports.hold_report",
         "reports.override_report",
+        "reports.view_sla",
         "hotline.add_provider",
         "hotline.change_provider",
         "hotline.add_providerdomain",
@@ -40,7 +41,13 @@ ROLES: dict[str, list[str]] = {
         "hotline.add_agency",
         "hotline.change_agency",
     ],
-    "auditor": [*VIEW_ALL, "hotline.view_partnerapikey", "hotline.view_providerapikey"],
+    "auditor": [
+        *VIEW_ALL,
+        "reports.view_sla",
+        "hotline.view_partnerapikey",
+        "hotline.view_providerapikey",
+        "hotline.view_auditapikey",
+    ],
 }
 
 

@@ -27,3 +27,16 @@ class ProviderAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "A provider API key, sent as `Authorization: Api-Key <key>`.",
         }
+
+
+class AuditAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "hotline.api.AuditKeyAuthentication"
+    name = "AuditApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An audit API key, sent as `Authorization: Api-Key <key>`.",
+        }

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from hotline.models import PartnerAPIKey, PartnerHotline, Provider, ProviderAPIKey
+from hotline.models import AuditAPIKey, PartnerAPIKey, PartnerHotline, Provider, ProviderAPIKey
 
 
 @transaction.atomic
@@ -22,3 +22,7 @@ def provider_api_key_create(*, provider_name: str, key_name: str) -> tuple[Provi
             f"No provider is named {provider_name!r}: add it to the directory first."
         )
     return ProviderAPIKey.objects.create_key(provider=provider, name=key_name)
+
+
+def audit_api_key_create(*, holder: str, key_name: str) -> tuple[AuditAPIKey, str]:
+    return AuditAPIKey.objects.create_key(holder=holder.strip(), name=key_name)

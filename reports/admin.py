@@ -322,6 +322,9 @@ class ReportAdmin(admin.ModelAdmin):
         report = get_object_or_404(Report, pk=object_id)
         if name not in TRANSITION_VIEWS or not self.has_view_permission(request, report):
             raise PermissionDenied
+        permission = workflow.TRANSITIONS[name].permission
+        if not permission or not request.user.has_perm(permission):
+            raise PermissionDenied  # a role without the button cannot post it either
         form_class, function = TRANSITION_VIEWS[name]
         kwargs = {}
         if form_class is not None:

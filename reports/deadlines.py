@@ -74,7 +74,8 @@ def repeat_due_attempt(notice: Notice, now: datetime) -> int:
 
 def escalation_at(notice: Notice) -> datetime | None:
     after = duration_setting("HOTLINE_ESCALATE_AFTER")
-    if after is None or notice.escalated_at or not settings.HOTLINE_ESCALATION_AGENCY:
+    if after is None or notice.escalated_at or escalation_agency() is None:
+        # No (active) agency of that name: nothing can be escalated, so nothing is due.
         return None
     return notice.deadline_at + after
 
@@ -207,17 +208,23 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
             result.holds_released += 1
         except Exception:
             logger.exception("releasing the expired hold of report %s failed", hold)
+    idle: list[int] = []
     while True:
         with transaction.atomic():
-            due = [notice.pk for notice in due_notices(timezone.now(), exclude=result.failed)[:batch]]
+            skip = result.failed + idle
+            due = [notice.pk for notice in due_notices(timezone.now(), exclude=skip)[:batch]]
             for notice_id in due:
                 try:
                     with transaction.atomic():
-                        for what in notice_fire_due(notice_id):
-                            result.notices[what] = result.notices.get(what, 0) + 1
+                        fired = notice_fire_due(notice_id)
                 except Exception:
                     logger.exception("firing the timers of notice %s failed", notice_id)
                     result.failed.append(notice_id)
+                    continue
+                for what in fired:
+                    result.notices[what] = result.notices.get(what, 0) + 1
+                if not fired:
+                    idle.append(notice_id)  # still "due" but nothing to do: don't pick it again
         if len(due) < batch:
             break
     unsent = OutgoingMessage.objects.filter(

@@ -213,6 +213,7 @@ class Report(models.Model):
             ("escalate_report", "Can escalate to law enforcement and regulators"),
             ("hold_report", "Can put on hold and release at an agency's request"),
             ("override_report", "Can take over or release another analyst's claim"),
+            ("view_sla", "Can see SLA compliance figures"),
         ]
 
     def __str__(self):

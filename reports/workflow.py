@@ -557,7 +557,7 @@ def report_send_notice(
             report=report, provider=report.provider, kind=kind, created_by_label=actor.label
         )
         created.append(notice)
-        if send_at is not None and send_at > now:
+        if send_at is not None:  # even if the window closed a moment ago: the sweep sends it
             notice.status = Notice.Status.SCHEDULED
             notice.scheduled_for = send_at
             notice.due_at = send_at
@@ -594,7 +594,8 @@ def notice_fire_due(notice_id: int) -> list[str]:
         elif notice.status == Notice.Status.OPEN:
             _run(report_id, "notice_timer", actor, lambda report, at: _notice_remind(notice, at))
             fired.append("reminder")
-        if notice.status == Notice.Status.OVERDUE and notice.due_at <= now:
+        # due_at is None when nothing is left to do (e.g. the last repeat just went out).
+        if notice.status == Notice.Status.OVERDUE and notice.due_at and notice.due_at <= now:
             fired.extend(_notice_overdue_followups(notice, actor, now))
     return fired
 
@@ -633,17 +634,21 @@ def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
     agency = deadlines.escalation_agency()
     escalate_at = deadlines.escalation_at(notice)
     if agency is not None and escalate_at is not None and escalate_at <= now:
+        note = f"Notice {notice.pk} not removed by {notice.deadline_at:%Y-%m-%d %H:%M} UTC."
+        if not agency.contact_email:
+            note += f" {agency.name} has no e-mail address on file: tell them by hand."
         report_escalate(
             notice.report_id,
             actor=actor,
             agency_id=agency.pk,
             kind=Escalation.Kind.NON_COMPLIANCE,
             channel=Escalation.Channel.SYSTEM,
-            note=f"Notice {notice.pk} not removed by {notice.deadline_at:%Y-%m-%d %H:%M} UTC.",
+            note=note,
         )
-        notices.message_queue(
-            notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
-        )
+        if agency.contact_email:  # never falls back to the provider's address
+            notices.message_queue(
+                notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
+            )
         notice.escalated_at = now
         notice.due_at = deadlines.notice_due_at(notice)
         notice.save(update_fields=["escalated_at", "due_at"])

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import provider, views
+from reports.api import provider, sla, views
 
 router = SimpleRouter()
 router.register("provider/notices", provider.ProviderNoticeViewSet, basename="provider-notice")
@@ -12,5 +12,6 @@ urlpatterns = [
     path("reports/", views.PublicReportCreateView.as_view(), name="report-create"),
     path("reports/<str:reference>/status/", views.ReportStatusView.as_view(), name="report-status"),
     path("partner/reports/", views.PartnerReportBatchView.as_view(), name="partner-reports"),
+    path("sla/", sla.SLAView.as_view(), name="sla"),
     *router.urls,
 ]

@@ -1,7 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.models import Provider
-from hotline.services import partner_api_key_create, provider_api_key_create
+from hotline.services import (
+    audit_api_key_create,
+    partner_api_key_create,
+    provider_api_key_create,
+)
 
 
 class Command(BaseCommand):
@@ -13,6 +17,9 @@ class Command(BaseCommand):
         owner = create.add_mutually_exclusive_group(required=True)
         owner.add_argument("--partner", metavar="NAME", help="partner hotline (created if new)")
         owner.add_argument("--provider", metavar="NAME", help="hosting provider (must exist)")
+        owner.add_argument(
+            "--auditor", metavar="HOLDER", help="read-only SLA key, e.g. a regulator"
+        )
         create.add_argument("--name", default="", help="a label for the key (default: the owner)")
 
     def handle(self, *args, action, partner, provider, name, **options):
@@ -27,6 +34,9 @@ class Command(BaseCommand):
             if created:
                 self.stdout.write(f"Created partner {api_key.partner.name!r}.")
             owner = f"partner {api_key.partner.name!r}"
+        elif auditor is not None:
+            api_key, key = audit_api_key_create(holder=owner_name, key_name=label)
+            owner = f"auditor {owner_name!r} (SLA figures, read only)"
         else:
             try:
                 api_key, key = provider_api_key_create(provider_name=owner_name, key_name=label)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from hotline.actors import Actor
 from hotline.directory import directory_load
 from hotline.models import PartnerHotline
+from reports.demo import demo_history_load
 from reports.intake import partner_batch_submit, report_submit, submission_clean
 from reports.models import Channel, Report
 
@@ -47,6 +48,8 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role))
         directory_load(DEMO_DIRECTORY.read_text())
         if not Report.objects.exists():
+            self.stdout.write("Making four months of demo history (notices, removals, holds)...")
+            demo_history_load(user_model.objects.get(username="supervisor"))
             for url in PUBLIC_URLS:
                 report_submit(
                     submission=submission_clean(url=url, category="abuse_imagery"),

@@ -1,0 +1,106 @@
+"""GET /api/v1/sla/: compliance figures for supervisors, auditors and audit keys (JSON or CSV)."""
+
+from datetime import UTC, date, datetime, time
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hotline.api import AuditKeyAuthentication, CanReadSLA
+from reports.sla import COLUMNS, GROUPS, Period, sla_csv, sla_report
+
+ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if "groups" not in data:  # an error body
+            return "detail\n" + str(data.get("detail", "")) + "\n"
+        return sla_csv(data)
+
+
+class PeriodSerializer(serializers.Serializer):
+    # "from" is a Python keyword: the field is declared under its query name below.
+    to = serializers.DateField(required=False, help_text="End date, exclusive (default: today+1).")
+    group_by = serializers.ChoiceField(choices=list(GROUPS), default="provider")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="Start date, inclusive (default: the 1st of this month)."
+        )
+        return fields
+
+    def validate(self, data):
+        today = timezone.now().date()
+        start = data.get("from") or today.replace(day=1)
+        end = data.get("to") or date.fromordinal(today.toordinal() + 1)
+        if end <= start:
+            raise serializers.ValidationError({"to": [_("It must be after 'from'.")]})
+        data["period"] = period_from_dates(start, end)
+        return data
+
+
+def period_from_dates(start: date, end: date) -> Period:
+    return Period(datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC))
+
+
+class SLAView(APIView):
+    authentication_classes = [SessionAuthentication, AuditKeyAuthentication]
+    permission_classes = [CanReadSLA]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="sla_figures",
+        summary="SLA compliance figures (definitions in the README)",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Start date, inclusive."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="End date, exclusive."),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUPS)),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={
+            200: inline_serializer(
+                "SLAReport",
+                {
+                    "from": serializers.DateTimeField(),
+                    "to": serializers.DateTimeField(),
+                    "as_of": serializers.DateTimeField(),
+                    "group_by": serializers.CharField(),
+                    "groups": serializers.ListField(
+                        child=serializers.DictField(), help_text=f"Columns: {', '.join(COLUMNS)}"
+                    ),
+                    "hotline": serializers.DictField(),
+                },
+            ),
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+        },
+        tags=["sla"],
+    )
+    def get(self, request):
+        params = PeriodSerializer(data=request.query_params)
+        if not params.is_valid():
+            raise exceptions.ValidationError(params.errors)
+        report = sla_report(params.validated_data["period"], params.validated_data["group_by"])
+        response = Response(report)
+        if request.accepted_renderer.format == "csv":
+            name = f"sla-{report['from'][:10]}-{report['to'][:10]}-{report['group_by']}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

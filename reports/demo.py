@@ -1,0 +1,102 @@
+"""Demonstration history for the embedded default: four months of notices, so the SLA dashboard
+has figures. Every row is made by the real services at past moments (time-machine, a
+development dependency), so the figures are computed exactly as for real data.
+"""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from hotline.actors import Actor
+from hotline.models import Agency, Provider
+from reports import workflow
+from reports.intake import report_submit, submission_clean
+from reports.models import Channel, Notice, OutgoingMessage
+
+MONTHS = 4
+REPORTS_PER_PROVIDER_MONTH = 6
+# How a notice ends: removed in time, removed late, still online, or held by the police first.
+OUTCOMES = ["in_time"] * 14 + ["late"] * 3 + ["online"] * 2 + ["held"]
+
+
+def demo_history_load(user) -> int:
+    import time_machine
+
+    actor = Actor.for_user(user)
+    rng = random.Random(2026)
+    now = timezone.now()
+    start = (now - timedelta(days=30 * MONTHS)).replace(hour=9, minute=0, second=0, microsecond=0)
+    steps = []
+    for provider in Provider.objects.filter(active=True).prefetch_related("domains"):
+        domain = provider.domains.first()
+        if domain is None:
+            continue
+        for month in range(MONTHS):
+            for n in range(REPORTS_PER_PROVIDER_MONTH):
+                received = start + timedelta(
+                    days=30 * month + rng.randint(0, 27), hours=rng.randint(0, 8)
+                )
+                steps.append((received, provider, f"https://{domain.suffix}/demo/{month}-{n}"))
+    steps.sort(key=lambda step: step[0])
+    made = 0
+    for received, provider, url in steps:
+        outcome = rng.choice(OUTCOMES)
+        with time_machine.travel(received, tick=False):
+            report = report_submit(
+                submission=submission_clean(url=url, category="abuse_imagery"),
+                channel=Channel.WEB,
+                actor=Actor.public(),
+            ).report
+        moment = received + timedelta(minutes=rng.randint(10, 240))
+        with time_machine.travel(moment, tick=False):
+            workflow.report_claim(report.pk, actor=actor)
+            workflow.report_assess_illegal(
+                report.pk,
+                actor=actor,
+                legal_status="baseline",
+                industry_category=rng.choice(["A1", "A2", "B1", "B2"]),
+                media_type=rng.choice(["image", "video"]),
+                site_type="image_host",
+                commercial=False,
+            )
+            workflow.report_set_hosting(
+                report.pk, actor=actor, provider_id=provider.pk, country=provider.country
+            )
+            notice = workflow.report_send_notice(report.pk, actor=actor)
+        if moment + timedelta(days=3) > now:
+            made += 1
+            continue  # recent: still running for real
+        deadline = notice.deadline_at
+        if outcome == "held":
+            with time_machine.travel(moment + timedelta(hours=1), tick=False):
+                agency = Agency.objects.filter(kind=Agency.Kind.POLICE, active=True).first()
+                workflow.report_hold(
+                    report.pk,
+                    actor=actor,
+                    agency_id=agency.pk,
+                    until=moment + timedelta(hours=7),
+                    agency_reference="DEMO-HOLD",
+                )
+            with time_machine.travel(moment + timedelta(hours=7, minutes=1), tick=False):
+                workflow.report_hold_release(report.pk, actor=Actor.system("hold expiry"))
+            deadline += timedelta(hours=6)
+        if outcome in ("late", "online"):
+            with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+                workflow.notice_fire_due(notice.pk)
+        if outcome != "online":
+            allowed = (deadline - moment).total_seconds() / 3600
+            hours = (
+                rng.uniform(0.5, 0.9 * allowed)
+                if outcome != "late"
+                else allowed + rng.uniform(2, 36)
+            )
+            removed = moment + timedelta(hours=hours)
+            with time_machine.travel(removed + timedelta(minutes=5), tick=False):
+                workflow.report_confirm_removal(report.pk, actor=actor, removed_at=removed)
+        made += 1
+    # History: its messages count as sent long ago; only today's go to the mailbox.
+    OutgoingMessage.objects.filter(
+        notice__in=Notice.objects.filter(sent_at__lt=now - timedelta(days=3)), sent_at__isnull=True
+    ).update(sent_at=timezone.now())
+    return made

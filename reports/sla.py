@@ -1,0 +1,322 @@
+"""SLA compliance figures (read-only selectors), computed in the database.
+
+Definitions (the README states them in the same words):
+- Cohort: the notices *sent* in the period [from, to), withdrawn notices excluded. Everything is
+  judged as of the end of the period (or now, if that is earlier), so a past month's figures do
+  not change when the report is run again later.
+- Time to removal: from ``sent_at`` to ``removed_at``, minus the time the notice was on hold.
+- Removed within deadline: removed at or before ``deadline_at`` (which holds already moved).
+  Removed late: removed after it. Still online past deadline: not removed by the end of the
+  period although the deadline had passed: a miss. Pending: neither removed nor yet due.
+- Compliance rate: within deadline / (within + late + still online); pending is left out.
+- Repeat notices: repeat messages created for the cohort's notices by the end of the period.
+- Hotline side, for the reports *received* in the period: received, duplicates, actionable
+  (assessed illegal), forwarded; time from receipt to assessment, and from assessment to the
+  first notice (median and 90th percentile).
+- Median time to act (EU DSA Art. 15): from the receipt of a report to the removal of the
+  content it reported, for the cohort's removed notices.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from reports.models import Notice, OutgoingMessage, Report, ReportStatus
+
+GROUPS = {
+    "provider": "provider__name",
+    "country": "report__hosting_country",
+    "month": "month",
+    "classification": "report__industry_category",
+}
+COUNTS = ["notices", "removed_within", "removed_late", "online_past_deadline", "pending"]
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+
+
+class Seconds(Func):
+    """Seconds from ``start`` to ``end`` as a float, on PostgreSQL and SQLite alike."""
+
+    output_field = FloatField()
+
+    def __init__(self, end, start):
+        super().__init__(end, start)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s))",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
+
+    function = "percentile_cont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=fraction, **extra)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks: the same as ``percentile_cont``."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @property
+    def as_of(self) -> datetime:
+        return min(self.end, timezone.now())
+
+
+def _cohort(period: Period):
+    return Notice.objects.filter(sent_at__gte=period.start, sent_at__lt=period.end).exclude(
+        status=Notice.Status.WITHDRAWN
+    )
+
+
+def _outcome_filters(as_of) -> dict[str, Q]:
+    removed = Q(removed_at__isnull=False, removed_at__lte=as_of)
+    return {
+        "removed_within": removed & Q(removed_at__lte=F("deadline_at")),
+        "removed_late": removed & Q(removed_at__gt=F("deadline_at")),
+        "online_past_deadline": ~removed & Q(deadline_at__lte=as_of),
+        "pending": ~removed & Q(deadline_at__gt=as_of),
+    }
+
+
+def _time_to_removal():
+    return ExpressionWrapper(
+        Seconds(F("removed_at"), F("sent_at")) - F("held_seconds"), output_field=FloatField()
+    )
+
+
+def _time_to_act():
+    return Seconds(F("removed_at"), F("report__received_at"))
+
+
+def provider_figures(period: Period, group_by: str) -> list[dict]:
+    """One row per group: counts, compliance rate, time to removal, repeats, time to act."""
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of: {', '.join(GROUPS)}")
+    as_of = period.as_of
+    outcomes = _outcome_filters(as_of)
+    removed = outcomes["removed_within"] | outcomes["removed_late"]
+    key = GROUPS[group_by]
+    cohort = _cohort(period)
+    if group_by == "month":
+        cohort = cohort.annotate(month=TruncMonth("sent_at"))
+    repeats = (
+        OutgoingMessage.objects.filter(
+            notice=OuterRef("pk"), kind=OutgoingMessage.Kind.REPEAT, created_at__lte=as_of
+        )
+        .values("notice")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    aggregates = {
+        "notices": Count("pk"),
+        **{name: Count("pk", filter=condition) for name, condition in outcomes.items()},
+        "repeat_notices": Coalesce(Sum(Subquery(repeats)), Value(0)),
+    }
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        for name, fraction in PERCENTILES.items():
+            aggregates[f"removal_{name}_seconds"] = PercentileCont(
+                _time_to_removal(), fraction, filter=removed
+            )
+        aggregates["time_to_act_median_seconds"] = PercentileCont(
+            _time_to_act(), 0.5, filter=removed
+        )
+    rows = list(cohort.values(key).annotate(**aggregates).order_by(key))
+    if not postgres:
+        _percentiles_in_python(rows, cohort, key, removed)
+    return [_finish(row, key, group_by) for row in rows]
+
+
+def _percentiles_in_python(rows, cohort, key, removed) -> None:
+    """SQLite has no percentile aggregate: the same interpolation, over the removed notices."""
+    samples: dict = {}
+    for group, removal, act in cohort.filter(removed).values_list(
+        key, _time_to_removal(), _time_to_act()
+    ):
+        entry = samples.setdefault(group, ([], []))
+        entry[0].append(removal)
+        entry[1].append(act)
+    for row in rows:
+        removal, act = samples.get(row[key], ([], []))
+        for name, fraction in PERCENTILES.items():
+            row[f"removal_{name}_seconds"] = percentile(removal, fraction)
+        row["time_to_act_median_seconds"] = percentile(act, 0.5)
+
+
+def _finish(row: dict, key: str, group_by: str) -> dict:
+    group = row.pop(key)
+    if group_by == "month" and group is not None:
+        group = group.strftime("%Y-%m")
+    judged = row["removed_within"] + row["removed_late"] + row["online_past_deadline"]
+    return {
+        "group": group if group not in (None, "") else "(none)",
+        **{name: row[name] for name in COUNTS},
+        "compliance_rate": round(row["removed_within"] / judged, 4) if judged else None,
+        "removal_median_seconds": _round(row["removal_median_seconds"]),
+        "removal_p90_seconds": _round(row["removal_p90_seconds"]),
+        "repeat_notices": row["repeat_notices"],
+        "time_to_act_median_seconds": _round(row["time_to_act_median_seconds"]),
+    }
+
+
+def _round(value):
+    return None if value is None else round(value, 1)
+
+
+def _percentiles(queryset, specs: dict[str, tuple]) -> dict[str, float | None]:
+    """``specs``: name -> (seconds expression, fraction), over the whole queryset."""
+    if connection.vendor == "postgresql":
+        return queryset.aggregate(
+            **{name: PercentileCont(expr, fraction) for name, (expr, fraction) in specs.items()}
+        )
+    columns = {name: expr for name, (expr, _fraction) in specs.items()}
+    values = list(queryset.annotate(**columns).values_list(*columns))
+    return {
+        name: percentile([row[i] for row in values], fraction)
+        for i, (name, (_expr, fraction)) in enumerate(specs.items())
+    }
+
+
+def hotline_figures(period: Period) -> dict:
+    """The hotline's own side, for the reports received in the period."""
+    reports = Report.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
+    counts = reports.aggregate(
+        received=Count("pk"),
+        duplicates=Count("pk", filter=Q(status=ReportStatus.DUPLICATE)),
+        actionable=Count("pk", filter=Q(assessed_at__isnull=False, legal_status__gt="")),
+        forwarded=Count("pk", filter=Q(forwarded_at__isnull=False, forwarded_at__lte=period.as_of)),
+    )
+    assessed = reports.filter(assessed_at__isnull=False, assessed_at__lte=period.as_of)
+    to_assessment = Seconds(F("assessed_at"), F("received_at"))
+    first_notice = (
+        Notice.objects.filter(report=OuterRef("pk"), sent_at__isnull=False)
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+    noticed = assessed.annotate(first_sent=Subquery(first_notice)).filter(
+        first_sent__isnull=False, first_sent__lte=period.as_of
+    )
+    to_notice = Seconds(F("first_sent"), F("assessed_at"))
+    figures = {
+        **_percentiles(
+            assessed,
+            {
+                "assessment_median_seconds": (to_assessment, 0.5),
+                "assessment_p90_seconds": (to_assessment, 0.9),
+            },
+        ),
+        **_percentiles(
+            noticed,
+            {
+                "to_notice_median_seconds": (to_notice, 0.5),
+                "to_notice_p90_seconds": (to_notice, 0.9),
+            },
+        ),
+    }
+    return {**counts, **{name: _round(value) for name, value in figures.items()}}
+
+
+def sla_report(period: Period, group_by: str) -> dict:
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "as_of": period.as_of.isoformat(),
+        "group_by": group_by,
+        "groups": provider_figures(period, group_by),
+        "hotline": hotline_figures(period),
+    }
+
+
+# --- rendering the figures ---------------------------------------------------------------------
+
+COLUMNS = [
+    "group",
+    *COUNTS,
+    "compliance_rate",
+    "removal_median_seconds",
+    "removal_p90_seconds",
+    "repeat_notices",
+    "time_to_act_median_seconds",
+]
+
+
+def sla_csv(report: dict) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in report["groups"]:
+        writer.writerow({name: "" if row[name] is None else row[name] for name in COLUMNS})
+    return out.getvalue()
+
+
+def sla_markdown(report: dict) -> str:
+    def cell(value):
+        return "—" if value is None else str(value)
+
+    lines = [
+        f"# SLA compliance {report['from'][:10]} to {report['to'][:10]} "
+        f"(as of {report['as_of'][:16]} UTC), by {report['group_by']}",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+        *(
+            "| " + " | ".join(cell(row[name]) for name in COLUMNS) + " |"
+            for row in report["groups"]
+        ),
+        "",
+        "## The hotline's side",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {name} | {cell(value)} |" for name, value in report["hotline"].items()),
+        "",
+    ]
+    return "\n".join(lines)
