@@ -22,12 +22,15 @@ class Command(BaseCommand):
         )
         create.add_argument("--name", default="", help="a label for the key (default: the owner)")
 
-    def handle(self, *args, action, partner, provider, name, **options):
-        owner_name = (partner or provider or "").strip()
+    def handle(self, *args, action, partner, provider, auditor, name, **options):
+        owner_name = (partner or provider or auditor or "").strip()
         if not owner_name:
-            raise CommandError(
-                f"--{'partner' if partner is not None else 'provider'} needs a name."
+            option = next(
+                o
+                for o, v in (("partner", partner), ("provider", provider), ("auditor", auditor))
+                if v is not None
             )
+            raise CommandError(f"--{option} needs a name.")
         label = (name or owner_name)[:50]
         if partner is not None:
             api_key, key, created = partner_api_key_create(partner_name=owner_name, key_name=label)
