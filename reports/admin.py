@@ -6,7 +6,7 @@ reachable through the copy button, for pasting into the analyst's isolated viewi
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.actors import Actor
 from hotline.errors import DomainError
+from hotline.pagination import EstimatedCountPaginator, fast_count
 from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
@@ -44,10 +45,14 @@ RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVE
 
 
 def time_left(notice: Notice):
+    return deadline_left(notice.deadline_at if notice.is_running else None)
+
+
+def deadline_left(deadline):
     """Time to the deadline as text, red when it has passed."""
-    if notice.deadline_at is None or not notice.is_running:
+    if deadline is None:
         return "—"
-    seconds = int((notice.deadline_at - timezone.now()).total_seconds())
+    seconds = int((deadline - timezone.now()).total_seconds())
     hours, rest = divmod(abs(seconds), 3600)
     text = f"{hours}h {rest // 60:02d}m"
     if seconds < 0:
@@ -166,18 +171,25 @@ QUEUES = {
 }
 
 
+def queue_counts(request) -> dict[str, int]:
+    """One cheap count per queue (estimated on PostgreSQL when large)."""
+    return {
+        name: fast_count(Report.objects.filter(condition(request)))
+        for name, (_label, condition) in QUEUES.items()
+    }
+
+
+# Queues worked oldest first; elsewhere the newest report comes first.
+OLDEST_FIRST = {"new", "in_review", "mine", "actionable", "ready_to_send", "overdue", "disputed"}
+
+
 class QueueFilter(admin.SimpleListFilter):
     title = _("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        counts = Report.objects.aggregate(
-            **{
-                name: Count("pk", filter=condition(request))
-                for name, (_, condition) in QUEUES.items()
-            }
-        )
-        return [(name, f"{label} ({counts[name]})") for name, (label, _) in QUEUES.items()]
+        counts = queue_counts(request)
+        return [(name, f"{label} ({counts[name]})") for name, (label, _c) in QUEUES.items()]
 
     def queryset(self, request, queryset):
         if self.value() in QUEUES:
@@ -192,11 +204,13 @@ class ReportAdmin(admin.ModelAdmin):
         "url_defanged",
         "host",
         "status",
+        "deadline_left",
         "assigned_to",
         "channel",
         "times_reported",
         "received_at",
     )
+    paginator = EstimatedCountPaginator
     list_filter = (QueueFilter, "status", "channel")
     search_fields = ("=reference", "=host")
     list_select_related = ("assigned_to",)
@@ -273,6 +287,23 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        running = Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(running_deadline=Subquery(running.values("deadline_at")[:1]))
+        )
+
+    def get_ordering(self, request):
+        if request.GET.get("queue") in OLDEST_FIRST:
+            return ["status_changed_at", "id"]
+        return ["-received_at", "-id"]
+
+    @admin.display(description=_("time left"))
+    def deadline_left(self, obj):
+        return deadline_left(obj.running_deadline)
 
     @admin.display(description=_("URL (defanged)"), ordering="canonical_url")
     def url_defanged(self, obj):
@@ -434,3 +465,7 @@ class EscalationAdmin(ReadOnlyAdmin):
         "created_at",
         "acknowledged_at",
     )
+
+
+# The admin index opens with the analysts' queues and their counts.
+admin.site.index_template = "admin/triage_index.html"

@@ -205,7 +205,9 @@ class Report(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "received_at"], name="report_queue_idx"),
+            # Queues: a status, worked oldest first; the unfiltered list: newest first.
+            models.Index(fields=["status", "status_changed_at"], name="report_queue_idx"),
+            models.Index(fields=["received_at"], name="report_received_idx"),
             models.Index(fields=["assigned_to", "status"], name="report_assignee_idx"),
         ]
         permissions = [

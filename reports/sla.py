@@ -11,8 +11,8 @@ Definitions (the README states them in the same words):
 - Compliance rate: within deadline / (within + late + still online); pending is left out.
 - Repeat notices: repeat messages created for the cohort's notices by the end of the period.
 - Hotline side, for the reports *received* in the period: received, duplicates, actionable
-  (assessed illegal), forwarded; time from receipt to assessment, and from assessment to the
-  first notice (median and 90th percentile).
+  (assessed illegal), forwarded, each by the end of the period; time from receipt to assessment,
+  and from assessment to the first notice (median and 90th percentile).
 - Median time to act (EU DSA Art. 15): from the receipt of a report to the removal of the
   content it reported, for the cohort's removed notices.
 """
@@ -228,10 +228,14 @@ def _percentiles(queryset, specs: dict[str, tuple]) -> dict[str, float | None]:
 def hotline_figures(period: Period) -> dict:
     """The hotline's own side, for the reports received in the period."""
     reports = Report.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
+    # Each count as of the end of the period, like the notices: a duplicate is final, so the
+    # time its status changed is when it became one.
     counts = reports.aggregate(
         received=Count("pk"),
-        duplicates=Count("pk", filter=Q(status=ReportStatus.DUPLICATE)),
-        actionable=Count("pk", filter=Q(assessed_at__isnull=False, legal_status__gt="")),
+        duplicates=Count(
+            "pk", filter=Q(status=ReportStatus.DUPLICATE, status_changed_at__lte=period.as_of)
+        ),
+        actionable=Count("pk", filter=Q(assessed_at__lte=period.as_of, legal_status__gt="")),
         forwarded=Count("pk", filter=Q(forwarded_at__isnull=False, forwarded_at__lte=period.as_of)),
     )
     assessed = reports.filter(assessed_at__isnull=False, assessed_at__lte=period.as_of)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import deadlines, notices
+from reports import deadlines, notices, retention
 
 
 @shared_task(ignore_result=True)
@@ -18,3 +18,8 @@ def sweep_due() -> str:
 @shared_task(ignore_result=True)
 def message_deliver(message_id: int) -> bool:
     return notices.message_deliver(message_id)
+
+
+@shared_task(ignore_result=True)
+def personal_data_erase() -> int:
+    return retention.personal_data_erase()

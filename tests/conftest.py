@@ -50,6 +50,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _login_lockout_only_where_tested(request, settings):
+    # The test client's login() authenticates without a request, which django-axes refuses;
+    # tests marked `axes` sign in through the real login page with lockout on.
+    settings.AXES_ENABLED = request.node.get_closest_marker("axes") is not None
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

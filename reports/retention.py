@@ -1,0 +1,49 @@
+"""Data retention: a reporter's e-mail address and tracking secret are erased after
+HOTLINE_RETENTION_DAYS. Figures and the audit chain do not use them, so both stay valid."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.actors import Actor
+from reports.audit import events_append
+from reports.models import Event, Report
+
+BATCH = 1000
+
+
+def personal_data_erase() -> int:
+    """Erase what is past retention, in batches; returns how many reports were touched."""
+    cutoff = timezone.now() - timedelta(days=settings.HOTLINE_RETENTION_DAYS)
+    actor = Actor.system("retention")
+    erased = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Report.objects.select_for_update(skip_locked=True)
+                .filter(received_at__lt=cutoff)
+                .exclude(reporter_email="", tracking_secret_hash="")
+                .values_list("pk", "status")[:BATCH]
+            )
+            if not batch:
+                return erased
+            Report.objects.filter(pk__in=[pk for pk, _ in batch]).update(
+                reporter_email="", tracking_secret_hash=""
+            )
+            now = timezone.now()
+            events_append(
+                Event(
+                    report_id=pk,
+                    verb="personal_data_erased",
+                    from_status=status,
+                    to_status=status,
+                    at=now,
+                    actor_kind=actor.kind,
+                    actor_label=actor.label,
+                    data={"retention_days": settings.HOTLINE_RETENTION_DAYS},
+                )
+                for pk, status in batch
+            )
+            erased += len(batch)
