@@ -22,10 +22,13 @@ CHART_WIDTH = 320  # pixels for the longest bar
 class PeriodForm(forms.Form):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To (exclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-    group_by = forms.ChoiceField(choices=[(g, g) for g in GROUPS], initial="provider")
+    group_by = forms.ChoiceField(
+        choices=[(g, g) for g in GROUPS], initial="provider", required=False
+    )
 
     def clean(self):
         data = super().clean()
+        data["group_by"] = data.get("group_by") or "provider"  # a link with dates only
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise forms.ValidationError("'To' must be after 'From'.")
         return data
