@@ -4,6 +4,7 @@ from rest_framework_api_key.models import APIKey
 
 from hotline.models import (
     Agency,
+    AuditAPIKey,
     PartnerAPIKey,
     PartnerHotline,
     Provider,
@@ -34,17 +35,6 @@ class PartnerHotlineAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [PartnerAPIKeyInline]
-
-
-@admin.register(PartnerAPIKey)
-class PartnerAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = ("prefix", "name", "partner", "created", "expiry_date", "revoked")
-    list_filter = ("revoked", "partner")
-    list_select_related = ("partner",)
-    search_fields = ("prefix", "name", "partner__name")
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoke instead: events name keys by prefix
 
 
 class ProviderDomainInline(admin.TabularInline):
@@ -79,14 +69,33 @@ class AgencyAdmin(admin.ModelAdmin):
         return False  # deactivate instead: escalations point at agencies
 
 
-@admin.register(ProviderAPIKey)
-class ProviderAPIKeyAdmin(APIKeyModelAdmin):
+class OwnedAPIKeyAdmin(APIKeyModelAdmin):
     """Keys are shown once, on creation; revoke a key here, it cannot be undone."""
-
-    list_display = ("prefix", "name", "provider", "created", "expiry_date", "revoked")
-    list_filter = ("revoked", "provider")
-    list_select_related = ("provider",)
-    search_fields = ("prefix", "name", "provider__name")
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: events name keys by prefix
+
+
+def _register_key_admin(model, owner: str) -> None:
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (OwnedAPIKeyAdmin,),
+            {
+                "list_display": ("prefix", "name", owner, "created", "expiry_date", "revoked"),
+                "list_filter": ("revoked",),
+                "list_select_related": () if owner == "holder" else (owner,),
+                "search_fields": (
+                    "prefix",
+                    "name",
+                    owner if owner == "holder" else f"{owner}__name",
+                ),
+            },
+        ),
+    )
+
+
+_register_key_admin(PartnerAPIKey, "partner")
+_register_key_admin(ProviderAPIKey, "provider")
+_register_key_admin(AuditAPIKey, "holder")

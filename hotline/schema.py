@@ -1,42 +1,30 @@
-"""OpenAPI description of the API key authentication (registered by HotlineConfig.ready)."""
+"""OpenAPI description of the API key authentications (registered by HotlineConfig.ready)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+KEY_SCHEMES = {
+    # authentication class: (security scheme name, who holds such keys)
+    "hotline.api.PartnerKeyAuthentication": ("PartnerApiKey", "A partner hotline's"),
+    "hotline.api.ProviderKeyAuthentication": ("ProviderApiKey", "A hosting provider's"),
+    "hotline.api.AuditKeyAuthentication": ("AuditApiKey", "An auditor's (read only)"),
+}
 
-class PartnerAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "hotline.api.PartnerKeyAuthentication"
-    name = "PartnerApiKey"
 
+def _scheme(target: str, name: str, holder: str) -> type:
     def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "A partner API key, sent as `Authorization: Api-Key <key>`.",
+            "description": f"{holder} API key, sent as `Authorization: Api-Key <key>`.",
         }
 
-
-class ProviderAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "hotline.api.ProviderKeyAuthentication"
-    name = "ProviderApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "A provider API key, sent as `Authorization: Api-Key <key>`.",
-        }
+    return type(
+        f"{name}Scheme",
+        (OpenApiAuthenticationExtension,),
+        {"target_class": target, "name": name, "get_security_definition": get_security_definition},
+    )
 
 
-class AuditAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "hotline.api.AuditKeyAuthentication"
-    name = "AuditApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "An audit API key, sent as `Authorization: Api-Key <key>`.",
-        }
+# Defining the subclasses is what registers them with drf-spectacular.
+SCHEMES = [_scheme(target, name, holder) for target, (name, holder) in KEY_SCHEMES.items()]
