@@ -4,6 +4,7 @@ import factory
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from hotline.models import Agency, PartnerHotline, Provider
@@ -76,7 +77,10 @@ class AgencyFactory(DjangoModelFactory):
 
 
 class StaffUserFactory(DjangoModelFactory):
-    """A staff user in a role group made by the roles migration: ``StaffUserFactory(role="analyst")``."""
+    """A staff user in a role group made by the roles migration.
+
+    ``StaffUserFactory(role="analyst")``
+    """
 
     class Meta:
         model = get_user_model()
@@ -90,3 +94,20 @@ class StaffUserFactory(DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get(name=extracted))
+
+
+# --- Added for the notice and deadline tests ----------------------------------------------------
+
+
+class ActionableReportFactory(ReportFactory):
+    """A report assessed illegal, with its hosting provider set: ready for a notice."""
+
+    status = ReportStatus.ACTIONABLE
+    provider = factory.SubFactory(ProviderFactory)
+    hosting_country = "DE"
+    legal_status = "baseline"
+    industry_category = "A1"
+    media_type = "image"
+    site_type = "image_host"
+    commercial = False
+    assessed_at = factory.LazyFunction(timezone.now)

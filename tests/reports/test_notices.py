@@ -1,0 +1,451 @@
+"""Sending a notice: what the provider receives, and that every message goes out exactly once.
+
+The X-ARF attachment is validated against the shared copy of the X-ARF v4 schemas
+(``../shared/xarf``), independent of the copy the service bundles, so a drifted bundle cannot
+hide an invalid document.
+"""
+
+import json
+import os
+import smtplib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.html import escape
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from hotline.actors import Actor
+from hotline.errors import DomainError
+from hotline.url import defang
+from reports import notices, workflow
+from reports.deadlines import sweep_due
+from reports.models import Channel, Event, Notice, OutgoingMessage, Report, ReportStatus
+from tests.reports.factories import (
+    ActionableReportFactory,
+    PartnerHotlineFactory,
+    ProviderFactory,
+    StaffUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CSAM_SCHEMA = "https://xarf.org/schemas/v4/types/content-csam.json"
+SHARED_XARF = Path(django_settings.BASE_DIR).parent / "shared" / "xarf"
+REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+
+
+class FailingBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("mail.example.net closed the connection")
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def analyst(db):
+    return StaffUserFactory(username="ann", role="analyst")
+
+
+@pytest.fixture
+def actor(analyst):
+    return Actor.for_user(analyst)
+
+
+@pytest.fixture
+def sent_task(monkeypatch):
+    """Celery tasks handed to the broker, recorded instead of sent: (name, args, eta)."""
+    calls = []
+
+    def send_task(self, name, args=None, kwargs=None, eta=None, **options):
+        calls.append((name, list(args or []), eta))
+
+    monkeypatch.setattr("celery.app.base.Celery.send_task", send_task)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def shared_xarf_validator():
+    schema_dir = SHARED_XARF / "v4"
+    if not (schema_dir / "types" / "content-csam.json").is_file():
+        reason = f"the shared X-ARF v4 schemas are not at {schema_dir}"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason} (HOTLINE_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(reason)
+    resources = []
+    for path in schema_dir.rglob("*.json"):
+        contents = json.loads(path.read_text())
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    return Draft202012Validator(
+        registry.contents(CSAM_SCHEMA),
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def assert_valid_xarf(validator, document: dict) -> None:
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+    assert errors == []
+    assert "evidence" not in document
+
+
+def counts() -> tuple[int, int, int]:
+    return Notice.objects.count(), Event.objects.count(), OutgoingMessage.objects.count()
+
+
+def send(report: Report, actor: Actor, **kwargs) -> Notice:
+    notice = workflow.report_send_notice(report.pk, actor=actor, **kwargs)
+    notice.refresh_from_db()
+    return notice
+
+
+def deliver_all() -> int:
+    pks = OutgoingMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
+    return sum(notices.message_deliver(pk) for pk in pks)
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def test_sending_needs_a_hosting_provider(actor):
+    report = ActionableReportFactory(provider=None)
+    before = counts()
+    with pytest.raises(DomainError, match="Set the hosting provider first"):
+        workflow.report_send_notice(report.pk, actor=actor)
+    assert counts() == before
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ACTIONABLE
+
+
+def test_sending_to_an_inactive_provider_is_refused(actor):
+    report = ActionableReportFactory(provider=ProviderFactory(active=False))
+    before = counts()
+    with pytest.raises(DomainError, match="active"):
+        workflow.report_send_notice(report.pk, actor=actor)
+    assert counts() == before
+
+
+def test_a_second_send_while_the_notice_runs_is_refused_and_writes_nothing(actor, clock):
+    report = ActionableReportFactory()
+    send(report, actor)
+    before = counts()
+    with pytest.raises(DomainError, match="takedown requested"):
+        workflow.report_send_notice(report.pk, actor=actor)
+    assert counts() == before
+    assert Notice.objects.get().status == Notice.Status.OPEN
+
+
+def test_a_second_send_while_a_notice_is_scheduled_is_refused_and_writes_nothing(
+    actor, clock, settings
+):
+    settings.HOTLINE_LEA_WINDOW = "60m"
+    report = ActionableReportFactory()
+    supervisor = Actor.for_user(StaffUserFactory(username="sam", role="supervisor"))
+    from tests.reports.factories import AgencyFactory
+
+    workflow.report_escalate(
+        report.pk,
+        actor=supervisor,
+        agency_id=AgencyFactory().pk,
+        kind="notification",
+        channel="email",
+    )
+    scheduled = send(report, actor)
+    assert scheduled.status == Notice.Status.SCHEDULED
+    before = counts()
+    with pytest.raises(DomainError, match=f"Notice {scheduled.pk} is already scheduled"):
+        workflow.report_send_notice(report.pk, actor=actor)
+    assert counts() == before
+
+
+def test_an_unknown_notice_kind_is_refused(actor):
+    report = ActionableReportFactory()
+    with pytest.raises(DomainError, match="voluntary, legal_order"):
+        workflow.report_send_notice(report.pk, actor=actor, kind="polite_request")
+    assert counts() == (0, 0, 0)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def test_sending_starts_the_clock_and_records_one_message_before_delivery(actor, clock, mailoutbox):
+    report = ActionableReportFactory()
+
+    notice = send(report, actor)
+
+    assert notice.status == Notice.Status.OPEN
+    assert notice.provider == report.provider
+    assert notice.kind == Notice.Kind.VOLUNTARY
+    assert notice.sent_at == T0
+    assert notice.deadline_at == T0 + timedelta(hours=24)
+    assert notice.policy == "default: 24h"
+    assert notice.created_by_label == "ann"
+    report.refresh_from_db()
+    assert report.status == ReportStatus.TAKEDOWN_REQUESTED
+    assert report.status_changed_at == T0
+    event = Event.objects.get(report=report)
+    assert (event.verb, event.from_status, event.to_status) == (
+        "send_notice",
+        ReportStatus.ACTIONABLE,
+        ReportStatus.TAKEDOWN_REQUESTED,
+    )
+    assert event.actor_label == "ann"
+    assert event.data["notice"] == notice.pk
+    assert event.data["deadline_at"] == (T0 + timedelta(hours=24)).isoformat()
+    assert event.data["policy"] == "default: 24h"
+    message = OutgoingMessage.objects.get()
+    assert (message.notice, message.kind, message.attempt) == (notice, "notice", 0)
+    assert message.to_address == report.provider.abuse_email
+    assert message.sent_at is None
+    assert mailoutbox == []  # handed to the mail backend only after commit, by a task
+
+
+@pytest.mark.parametrize(
+    ("kind", "deadline_hours", "length", "policy"),
+    [
+        ("legal_order", None, timedelta(hours=12), "legal order: 12h"),
+        ("legal_order", 48, timedelta(hours=12), "legal order: 12h"),
+        ("voluntary", 48, timedelta(hours=48), "provider Slow Hosting BV: 48h"),
+    ],
+)
+def test_the_deadline_follows_the_policy(actor, clock, kind, deadline_hours, length, policy):
+    provider = ProviderFactory(name="Slow Hosting BV", deadline_hours=deadline_hours)
+    notice = send(ActionableReportFactory(provider=provider), actor, kind=kind)
+    assert notice.kind == kind
+    assert notice.deadline_at == T0 + length
+    assert notice.policy == policy
+
+
+def test_the_deadline_setting_is_read_when_sending(actor, clock, settings):
+    settings.HOTLINE_TAKEDOWN_DEADLINE = "30s"
+    notice = send(ActionableReportFactory(), actor)
+    assert notice.deadline_at == T0 + timedelta(seconds=30)
+    assert notice.policy == "default: 30s"
+
+
+def test_on_commit_the_delivery_and_the_timers_are_handed_to_the_broker(
+    actor, clock, sent_task, django_capture_on_commit_callbacks
+):
+    report = ActionableReportFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(report, actor)
+    message = OutgoingMessage.objects.get()
+    key = notice.deadline_at.isoformat()
+    assert sorted(sent_task, key=lambda call: (call[0], str(call[2]))) == [
+        ("reports.tasks.message_deliver", [message.pk], None),
+        ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(hours=20)),  # reminder
+        ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(hours=24)),  # deadline
+    ]
+
+
+def test_nothing_reaches_the_broker_when_a_send_is_refused(
+    actor, sent_task, django_capture_on_commit_callbacks
+):
+    report = ActionableReportFactory(provider=None)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
+        workflow.report_send_notice(report.pk, actor=actor)
+    assert sent_task == []
+
+
+# --- the e-mail -------------------------------------------------------------------------------
+
+
+def test_the_provider_gets_an_email_with_both_urls_the_deadline_and_how_to_confirm(
+    actor, clock, mailoutbox, settings
+):
+    settings.HOTLINE_PUBLIC_URL = "https://hotline.example.org"
+    report = ActionableReportFactory(
+        submitted_url="https://img.share-example.com/gallery/view.php?id=77&page=2"
+    )
+    notice = send(report, actor)
+    message = OutgoingMessage.objects.get()
+
+    assert notices.message_deliver(message.pk) is True
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == [report.provider.abuse_email]
+    assert email.reply_to == [settings.HOTLINE_ORG_EMAIL]
+    deadline_utc = "2026-03-03T09:00:00Z"
+    assert report.reference in email.subject
+    assert deadline_utc in email.subject
+    api = f"https://hotline.example.org/api/v1/provider/notices/{notice.pk}/removed/"
+    url = report.canonical_url
+    assert "&" in url and defang(url) != url
+    text = email.body
+    for expected in (url, defang(url), report.reference, deadline_utc, api, "Api-Key"):
+        assert expected in text
+    assert "(UTC)" in text
+    [(html, mimetype)] = email.alternatives
+    assert mimetype == "text/html"
+    for expected in (url, defang(url), report.reference, deadline_utc, api, "Api-Key"):
+        assert escape(expected) in html
+    assert "Remove by (UTC)" in html
+    assert "<a " not in html and "<img" not in html  # the URL is text, never a link or image
+    message.refresh_from_db()
+    assert message.sent_at == T0
+    assert (message.body_text, message.body_html, message.subject) == (text, html, email.subject)
+
+
+def test_the_email_carries_the_xarf_document_as_a_json_attachment(
+    actor, clock, mailoutbox, shared_xarf_validator
+):
+    report = ActionableReportFactory()
+    send(report, actor)
+    assert deliver_all() == 1
+
+    [attachment] = mailoutbox[0].attachments
+    assert attachment.filename == f"xarf-{report.reference}.json"
+    assert attachment.mimetype == "application/json"
+    document = json.loads(attachment.content)
+    assert_valid_xarf(shared_xarf_validator, document)
+    assert document == OutgoingMessage.objects.get().xarf
+
+
+ONION = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"
+
+
+@pytest.mark.parametrize(
+    ("submitted_url", "domain", "partner"),
+    [
+        ("https://img.share-example.com/gallery/77", "img.share-example.com", False),
+        ("http://8.8.4.4/uploads/a.jpg", None, False),
+        ("http://[2a00:1450:4001:80b::200e]/gallery/1", None, False),
+        (f"http://{ONION}/board/thread/9", ONION, False),
+        ("https://forum.example.net/t/1234", "forum.example.net", True),
+    ],
+    ids=["domain", "ipv4", "ipv6", "onion", "partner"],
+)
+def test_the_xarf_document_validates_and_carries_the_notice_metadata(
+    actor, clock, mailoutbox, shared_xarf_validator, settings, submitted_url, domain, partner
+):
+    extra = {}
+    if partner:
+        extra = {"channel": Channel.PARTNER, "partner": PartnerHotlineFactory()}
+    report = ActionableReportFactory(submitted_url=submitted_url, industry_category="B2", **extra)
+    notice = send(report, actor)
+    deliver_all()
+
+    document = json.loads(mailoutbox[0].attachments[0].content)
+
+    assert_valid_xarf(shared_xarf_validator, document)
+    assert document["category"] == "content"
+    assert document["type"] == "csam"
+    assert document["classification"] == "B2"
+    assert document["detection_method"] == ("manual_review" if partner else "user_report")
+    assert document["url"] == report.canonical_url
+    assert document.get("domain") == domain
+    assert document["source_identifier"] == report.host
+    assert document["report_id"] == str(notice.uuid)
+    hotline = {
+        "org": settings.HOTLINE_ORG_NAME,
+        "contact": settings.HOTLINE_ORG_EMAIL,
+        "domain": settings.HOTLINE_ORG_DOMAIN,
+    }
+    assert document["sender"] == hotline
+    assert document["reporter"] == hotline
+    assert document["hosting_provider"] == report.provider.name
+    assert "evidence" not in document and "evidence_source" not in document
+
+
+def test_reminders_and_repeats_carry_valid_xarf_and_escalations_none(
+    actor, clock, mailoutbox, shared_xarf_validator, settings
+):
+    from tests.reports.factories import AgencyFactory
+
+    agency = AgencyFactory(name="Online Safety Regulator", kind="regulator")
+    settings.HOTLINE_ESCALATE_AFTER = "1h"
+    settings.HOTLINE_ESCALATION_AGENCY = agency.name
+    notice = send(ActionableReportFactory(), actor)
+    for hours in (20, 24, 25):
+        clock.move_to(T0 + timedelta(hours=hours))
+        workflow.notice_fire_due(notice.pk)
+    assert deliver_all() == 4
+
+    kinds = {}
+    for email in mailoutbox:
+        documents = [json.loads(a.content) for a in email.attachments]
+        kinds[OutgoingMessage.objects.get(subject=email.subject).kind] = (email, documents)
+    assert set(kinds) == {"notice", "reminder", "repeat", "escalation"}
+    for kind in ("notice", "reminder", "repeat"):
+        [document] = kinds[kind][1]
+        assert_valid_xarf(shared_xarf_validator, document)
+    escalation, documents = kinds["escalation"]
+    assert documents == []
+    assert escalation.to == [agency.contact_email]
+
+
+# --- exactly once -----------------------------------------------------------------------------
+
+
+def test_delivering_twice_sends_once(actor, clock, mailoutbox):
+    send(ActionableReportFactory(), actor)
+    message = OutgoingMessage.objects.get()
+
+    assert notices.message_deliver(message.pk) is True
+    assert notices.message_deliver(message.pk) is False
+
+    assert len(mailoutbox) == 1
+
+
+def test_a_second_queue_of_the_same_message_returns_false_and_makes_no_row(actor, clock):
+    notice = send(ActionableReportFactory(), actor)
+
+    assert notices.message_queue(notice, OutgoingMessage.Kind.NOTICE) is False
+    assert notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) is True
+    assert notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) is False
+
+    assert sorted(OutgoingMessage.objects.values_list("kind", "attempt")) == [
+        ("notice", 0),
+        ("repeat", 1),
+    ]
+
+
+def test_a_failing_mail_server_leaves_the_message_unsent_with_the_error_then_it_goes_out(
+    actor, clock, mailoutbox, settings
+):
+    send(ActionableReportFactory(), actor)
+    message = OutgoingMessage.objects.get()
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+
+    assert notices.message_deliver(message.pk) is False
+
+    message.refresh_from_db()
+    assert message.sent_at is None
+    assert message.last_error.startswith("SMTPServerDisconnected: ")
+    assert "closed the connection" in message.last_error
+    assert mailoutbox == []
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.move_to(T0 + timedelta(minutes=5))
+    assert notices.message_deliver(message.pk) is True
+
+    message.refresh_from_db()
+    assert message.sent_at == T0 + timedelta(minutes=5)
+    assert message.last_error == ""
+    assert len(mailoutbox) == 1
+    assert notices.message_deliver(message.pk) is False
+
+
+def test_the_sweep_delivers_a_message_whose_delivery_task_was_lost(actor, clock, mailoutbox):
+    send(ActionableReportFactory(), actor)  # the on-commit delivery task never runs here
+    assert sweep_due().messages_sent == 0  # within the grace period the task may still come
+
+    clock.move_to(T0 + timedelta(minutes=2))
+    assert sweep_due().messages_sent == 1
+    assert sweep_due().messages_sent == 0
+
+    assert len(mailoutbox) == 1
+    assert OutgoingMessage.objects.get().sent_at == T0 + timedelta(minutes=2)
