@@ -13,6 +13,8 @@ from django.core.checks import Error, register
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# Empty means the feature is off.
+OPTIONAL_DURATIONS = ("HOTLINE_REMINDER_BEFORE", "HOTLINE_ESCALATE_AFTER", "HOTLINE_LEA_WINDOW")
 DURATION_SETTINGS = (
     "HOTLINE_TAKEDOWN_DEADLINE",
     "HOTLINE_LEGAL_ORDER_DEADLINE",
@@ -66,7 +68,7 @@ def check_durations(app_configs, **kwargs):
     errors = []
     for name in DURATION_SETTINGS:
         value = getattr(settings, name)
-        if name in ("HOTLINE_ESCALATE_AFTER", "HOTLINE_LEA_WINDOW") and not value:
+        if name in OPTIONAL_DURATIONS and not value:
             continue
         try:
             length = duration_parse(value)

@@ -103,6 +103,7 @@ TRANSITIONS: dict[str, Transition] = {
             [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE],
             S.ACTIONABLE,
             TRIAGE,
+            automatic_for=["system"],
         ),
         _t(
             "acknowledge_notice",
@@ -377,6 +378,12 @@ def report_forward(
     def apply(report, now):
         if not report.hosting_country:
             raise DomainError("Set the hosting country before forwarding.")
+        running = _running_notice(report)
+        if running is not None:
+            raise DomainError(
+                f"Notice {running.pk} is {running.get_status_display()}: withdraw it before "
+                "forwarding the report to a partner hotline."
+            )
         if report.hosting_country == settings.HOTLINE_COUNTRY:
             raise DomainError(
                 f"It is hosted in {report.hosting_country}, this hotline's own country: "
@@ -585,6 +592,15 @@ def notice_fire_due(notice_id: int) -> list[str]:
         now = timezone.now()
         if notice.due_at is None or notice.due_at > now:
             return fired
+        if notice.status == Notice.Status.SCHEDULED and not notice.provider.active:
+            # Deactivated while the police window ran: not sent; the analyst picks another.
+            _run(
+                report_id,
+                "withdraw_notice",
+                actor,
+                lambda report, at: _notice_withdraw(notice, at, "provider deactivated"),
+            )
+            return ["withdrawn"]
         if notice.status == Notice.Status.SCHEDULED:
             _run(report_id, "send_notice", actor, lambda report, at: _notice_dispatch(notice, at))
             return ["sent"]
@@ -688,6 +704,15 @@ def report_confirm_removal(
     return _run(report_id, "confirm_removal", actor, apply)
 
 
+def _notice_withdraw(notice: Notice, now, reason: str) -> dict:
+    notice.status = Notice.Status.WITHDRAWN
+    notice.withdrawn_at = now
+    notice.withdrawal_reason = reason.strip()[:500]
+    notice.due_at = None
+    notice.save()
+    return {"notice": notice.pk, "reason": notice.withdrawal_reason}
+
+
 def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Report:
     if not reason.strip():
         raise DomainError("Give a reason for withdrawing the notice.")
@@ -696,12 +721,7 @@ def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Repo
         notice = _running_notice(report)
         if notice is None:
             raise DomainError(f"Report {report.reference} has no notice to withdraw.")
-        notice.status = Notice.Status.WITHDRAWN
-        notice.withdrawn_at = now
-        notice.withdrawal_reason = reason.strip()[:500]
-        notice.due_at = None
-        notice.save()
-        return {"notice": notice.pk, "reason": notice.withdrawal_reason}
+        return _notice_withdraw(notice, now, reason)
 
     return _run(report_id, "withdraw_notice", actor, apply)
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from hotline.actors import Actor
 from hotline.errors import DomainError
-from hotline.models import Agency
+from hotline.models import Agency, PartnerHotline, Provider
 from reports import deadlines, workflow
 from reports.models import (
     Escalation,
@@ -924,3 +924,41 @@ def test_a_notice_waiting_for_the_police_window_shows_in_the_scheduled_queue(
     text = page.content.decode()
     assert ready.reference in text
     assert waiting.reference not in text
+
+
+def test_a_scheduled_notice_whose_provider_was_deactivated_is_withdrawn_not_sent(
+    clock, window, analyst, supervisor, police
+):
+    report = ActionableReportFactory()
+    notify_police(report.pk, supervisor, police)
+    notice = workflow.report_send_notice(report.pk, actor=analyst)
+    Provider.objects.filter(pk=notice.provider_id).update(active=False)
+    clock.move_to(T0 + 60 * M)
+
+    assert deadlines.sweep_due().notices == {"withdrawn": 1}
+    notice = reload(notice)
+    assert notice.status == N.WITHDRAWN
+    assert notice.withdrawal_reason == "provider deactivated"
+    assert notice.report.status == S.ACTIONABLE  # the analyst sets another provider
+    assert messages(notice) == []
+    assert deadlines.sweep_due().notices == {}
+
+
+def test_a_report_with_a_scheduled_notice_cannot_be_forwarded_until_it_is_withdrawn(
+    clock, window, analyst, supervisor, police
+):
+    report = ActionableReportFactory()
+    notify_police(report.pk, supervisor, police)
+    notice = workflow.report_send_notice(report.pk, actor=analyst)
+    partner = PartnerHotline.objects.create(name="Abroad", countries=["DE"])
+    workflow.report_set_hosting(
+        report.pk, actor=analyst, provider_id=notice.provider_id, country="DE"
+    )
+
+    with pytest.raises(DomainError, match="withdraw it before forwarding"):
+        workflow.report_forward(report.pk, actor=analyst, partner_id=partner.pk)
+    workflow.report_withdraw_notice(report.pk, actor=analyst, reason="hosted abroad")
+    workflow.report_forward(report.pk, actor=analyst, partner_id=partner.pk)
+    assert reload(notice).report.status == S.FORWARDED
+    clock.move_to(T0 + 2 * H)
+    assert deadlines.sweep_due().notices == {}
