@@ -187,7 +187,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 0
 
 # Security headers; production turns on the HTTPS-only ones.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: no Referer leaves for another site either way, but under
+# no-referrer browsers send "Origin: null" with every POST, which Django's CSRF check refuses
+# (sign-in, the admin's buttons, the public form). reports/base.html's meta tag says the same.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("HOTLINE_SESSION_SECONDS", default=8 * 3600)  # one working day

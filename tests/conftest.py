@@ -1,11 +1,13 @@
 """Shared fixtures, and the rule for tests that need a real service.
 
 A test marked ``postgres`` or ``redis`` runs only where DATABASE_URL / CELERY_BROKER_URL point at
-PostgreSQL / Redis. Elsewhere it is skipped, unless HOTLINE_REQUIRE_SERVICES=1 (as in .ci/run),
-which makes the missing service a failure.
+PostgreSQL / Redis; one marked ``e2e`` only where Debian's Chromium and the playwright package are
+installed. Elsewhere it is skipped, unless HOTLINE_REQUIRE_SERVICES=1 (as in .ci/run), which makes
+the missing service a failure.
 """
 
 import os
+from importlib.util import find_spec
 
 import pytest
 from django.conf import settings
@@ -16,6 +18,7 @@ from rest_framework.test import APIClient
 from hotline.services import partner_api_key_create
 
 REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
 
 
 def _service_missing(marker_name: str) -> str | None:
@@ -23,11 +26,15 @@ def _service_missing(marker_name: str) -> str | None:
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker_name == "redis" and not settings.CELERY_BROKER_URL.startswith("redis://"):
         return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    if marker_name == "e2e" and not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+    if marker_name == "e2e" and find_spec("playwright") is None:
+        return "needs the playwright package: pip install -r requirements-dev.txt"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker_name in ("postgres", "redis"):
+    for marker_name in ("postgres", "redis", "e2e"):
         if item.get_closest_marker(marker_name) is None:
             continue
         missing = _service_missing(marker_name)
