@@ -260,7 +260,7 @@ def report_release(report_id: int, *, actor: Actor) -> Report:
     def apply(report, now):
         if not actor.user.has_perm(OVERRIDE):
             _require_owner(report, actor, "release")
-        released = report.assigned_to.get_username()
+        released = report.assigned_to.get_username() if report.assigned_to else ""
         report.assigned_to = None
         report.claimed_at = None
         return {"released": released}

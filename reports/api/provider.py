@@ -4,11 +4,20 @@ Every query starts from the key's provider, so another provider's notice is simp
 (404, exactly as for a notice that does not exist).
 """
 
+import re
+from datetime import UTC
+
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -29,6 +38,8 @@ from reports.workflow import (
 )
 
 ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
+AUTH_ERRORS = {401: ERROR, 403: ERROR, 429: ERROR}
+NOTICE_ID = re.compile(r"[0-9]+")  # ids are spelt one way: no sign, spaces or other digits
 STATUS_GROUPS = {
     "open": [Notice.Status.OPEN],
     "overdue": [Notice.Status.OVERDUE],
@@ -66,6 +77,35 @@ class NoticeSerializer(serializers.ModelSerializer):
         return int((notice.deadline_at - timezone.now()).total_seconds())
 
 
+class XARFReporterSerializer(serializers.Serializer):
+    org = serializers.CharField()
+    contact = serializers.CharField()
+    domain = serializers.CharField()
+
+
+class XARFDocumentSerializer(serializers.Serializer):
+    """The X-ARF v4 ``content/csam`` document (documentation only: the schema is X-ARF's)."""
+
+    xarf_version = serializers.CharField()
+    report_id = serializers.UUIDField()
+    timestamp = serializers.DateTimeField()
+    reporter = XARFReporterSerializer()
+    sender = XARFReporterSerializer()
+    source_identifier = serializers.CharField()
+    category = serializers.CharField(help_text='Always "content".')
+    type = serializers.CharField(help_text='Always "csam".')
+    url = serializers.CharField()
+    classification = serializers.CharField()
+    content_removed = serializers.BooleanField()
+
+
+NOTICE_OR_XARF = PolymorphicProxySerializer(
+    component_name="NoticeOrXARF",
+    serializers=[NoticeSerializer, XARFDocumentSerializer],
+    resource_type_field_name=None,
+)
+
+
 class RemovedSerializer(serializers.Serializer):
     removed_at = serializers.DateTimeField(
         required=False,
@@ -82,7 +122,9 @@ class NoticeFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         choices=[(name, name) for name in STATUS_GROUPS], method="filter_status"
     )
-    since = filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
+    since = filters.IsoDateTimeFilter(
+        method="filter_since", help_text="Only notices sent at or after this time."
+    )
 
     class Meta:
         model = Notice
@@ -91,12 +133,51 @@ class NoticeFilter(filters.FilterSet):
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=STATUS_GROUPS[value])
 
+    def filter_since(self, queryset, name, value):
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that Python accepts (up to 23:59).
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise exceptions.ValidationError(
+                {"since": [_("It is outside the years 1 to 9999 once converted to UTC.")]}
+            ) from None
+        return queryset.filter(sent_at__gte=value)
+
 
 class NewestFirst(CursorPagination):
     ordering = ("-sent_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
+    page_size_query_description = "Notices per page: up to 200 (default 50)."
     max_page_size = 200
+
+    def get_page_size(self, request):
+        # DRF ignores a page_size that is not a number; saying so helps the desk more.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                int(raw)
+            except ValueError:
+                raise exceptions.ValidationError(
+                    {"page_size": [_("A whole number of notices per page, up to 200.")]}
+                ) from None
+        return super().get_page_size(request)
+
+    def decode_cursor(self, request):
+        # DRF answers a bad cursor 404 "Invalid cursor"; it is a bad parameter: 400, and why.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {
+                    "cursor": [
+                        _(
+                            "This cursor is not one of ours. Follow a page's 'next' link as "
+                            "given, or start again without a cursor."
+                        )
+                    ]
+                }
+            ) from None
 
 
 class XARFRenderer(JSONRenderer):
@@ -115,6 +196,22 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     filterset_class = NoticeFilter
     renderer_classes = [JSONRenderer, XARFRenderer]
 
+    def get_renderers(self):
+        # ?format=xarf is for one notice; lists and actions answer JSON only.
+        if getattr(self, "action", None) == "retrieve":
+            return [JSONRenderer(), XARFRenderer()]
+        return [JSONRenderer()]
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            formats = " or ".join(f"?format={r.format}" for r in self.get_renderers())
+            raise exceptions.NotFound(
+                _("Unknown format. Leave it out for JSON, or ask for %(formats)s.")
+                % {"formats": formats}
+            ) from None
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no provider
             return Notice.objects.none()
@@ -125,11 +222,9 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
         )
 
     def get_object(self):
-        try:
-            notice_id = int(self.kwargs["pk"])
-        except ValueError:
-            raise exceptions.NotFound(self._not_found()) from None
-        notice = self.get_queryset().filter(pk=notice_id).first()
+        if NOTICE_ID.fullmatch(self.kwargs["pk"]) is None:
+            raise exceptions.NotFound(self._not_found())
+        notice = self.get_queryset().filter(pk=int(self.kwargs["pk"])).first()
         if notice is None:
             raise exceptions.NotFound(self._not_found())
         return notice
@@ -139,17 +234,19 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Your notices, newest first",
-        responses={200: NoticeSerializer(many=True), 401: ERROR, 403: ERROR, 429: ERROR},
+        responses={200: NoticeSerializer(many=True), 400: ERROR, **AUTH_ERRORS},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="One notice; ?format=xarf answers its X-ARF v4 document",
+        description="The notice as JSON, or with `?format=xarf` its X-ARF v4 `content/csam` "
+        "document (https://xarf.org/schemas/v4/types/content-csam.json), never with evidence.",
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "xarf"], required=False)
         ],
-        responses={200: NoticeSerializer, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR},
+        responses={200: NOTICE_OR_XARF, 404: ERROR, **AUTH_ERRORS},
     )
     def retrieve(self, request, *args, **kwargs):
         notice = self.get_object()
@@ -160,7 +257,7 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     @extend_schema(
         summary="Acknowledge receipt",
         request=None,
-        responses={200: NoticeSerializer, 404: ERROR, 409: ERROR, 429: ERROR},
+        responses={200: NoticeSerializer, 404: ERROR, 409: ERROR, **AUTH_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
@@ -170,7 +267,7 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     @extend_schema(
         summary="Confirm removal (the clock stops at removed_at)",
         request=RemovedSerializer,
-        responses={200: NoticeSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
+        responses={200: NoticeSerializer, 400: ERROR, 404: ERROR, 409: ERROR, **AUTH_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def removed(self, request, pk=None):
@@ -190,6 +287,8 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
                         ]
                     }
                 )
+        if removed_at is not None:
+            removed_at = removed_at.astimezone(UTC)  # see NoticeFilter.filter_since
         notice = notice_confirm_removed(
             notice.pk, actor=Actor.for_api_key(request.auth), removed_at=removed_at
         )
@@ -198,7 +297,7 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     @extend_schema(
         summary="Dispute the notice (a reason is required)",
         request=DisputeSerializer,
-        responses={200: NoticeSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
+        responses={200: NoticeSerializer, 400: ERROR, 404: ERROR, 409: ERROR, **AUTH_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):

@@ -48,15 +48,41 @@ class PartnerReportItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(required=False, max_length=200)
 
 
+def _unstorable_text(value) -> bool:
+    """A NUL or an unpaired surrogate anywhere (PostgreSQL and UTF-8 cannot hold either)."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_unstorable_text(k) or _unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable_text(item) for item in value)
+    return False
+
+
 class PartnerBatchSerializer(serializers.Serializer):
     # Items stay raw here so that one bad item is rejected alone, not the whole batch.
     reports = serializers.ListField(
         child=serializers.JSONField(), min_length=1, max_length=settings.HOTLINE_PARTNER_BATCH_MAX
     )
 
+    def validate_reports(self, items):
+        # Not text at all, so not an item intake could reject with a reason: the batch is refused.
+        bad = [index for index, item in enumerate(items) if _unstorable_text(item)]
+        if bad:
+            indexes = ", ".join(map(str, bad[:20]))
+            raise serializers.ValidationError(
+                f"Items {indexes} contain a NUL character (\\u0000) or an unpaired surrogate "
+                "(\\ud800-\\udfff): send valid Unicode text."
+            )
+        return items
+
 
 class PartnerBatchDocSerializer(serializers.Serializer):
-    reports = PartnerReportItemSerializer(many=True)
+    reports = serializers.ListField(
+        child=PartnerReportItemSerializer(),
+        min_length=1,
+        max_length=settings.HOTLINE_PARTNER_BATCH_MAX,
+    )
 
 
 class PartnerItemResultSerializer(serializers.Serializer):

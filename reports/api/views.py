@@ -89,9 +89,11 @@ class ReportStatusView(APIView):
         tags=["public"],
     )
     def get(self, request, reference):
-        found = report_status_for_reporter(
-            reference=reference, secret=request.headers.get("X-Tracking-Secret", "")
-        )
+        found = None
+        if "\x00" not in reference:  # no reference has one, and PostgreSQL refuses it in a query
+            found = report_status_for_reporter(
+                reference=reference, secret=request.headers.get("X-Tracking-Secret", "")
+            )
         if found is None:
             raise exceptions.NotFound(
                 _("No report matches this reference and tracking secret. Check both and try again.")
@@ -148,6 +150,10 @@ class PartnerReportBatchView(APIView):
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise exceptions.ValidationError(
                 {"Idempotency-Key": [_("At most %d characters.") % IDEMPOTENCY_KEY_MAX_LENGTH]}
+            )
+        if key is not None and not key.isprintable():
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [_("Only printable characters: no control characters.")]}
             )
         try:
             batch = partner_batch_submit(
