@@ -194,7 +194,7 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
     """Fire everything due, in batches of rows nobody else holds (safe with several beats)."""
     from hotline.actors import Actor
     from reports.notices import message_deliver
-    from reports.workflow import notice_fire_due, report_hold_release
+    from reports.workflow import TransitionNotAllowed, notice_fire_due, report_hold_release
 
     batch = batch or settings.HOTLINE_SWEEP_BATCH
     result = SweepResult()
@@ -206,6 +206,8 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
         try:
             report_hold_release(hold, actor=actor)
             result.holds_released += 1
+        except TransitionNotAllowed:
+            pass  # another sweep released it a moment ago
         except Exception:
             logger.exception("releasing the expired hold of report %s failed", hold)
     idle: list[int] = []

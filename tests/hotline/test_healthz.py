@@ -4,44 +4,21 @@ import subprocess
 import sys
 
 import pytest
-from celery import current_app
 from django.conf import settings
 
-
-@pytest.mark.django_db
-def test_healthz_answers_200_when_database_and_broker_answer(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+pytestmark = pytest.mark.django_db
+NOTHING_LISTENS = "127.0.0.1:9"  # the discard port: connections are refused
 
 
-@pytest.mark.django_db
-def test_healthz_names_the_broker_when_it_is_down(client):
-    # A port nothing listens on: the broker connection is refused.
-    current_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        current_app.conf.broker_url = settings.CELERY_BROKER_URL
-    assert response.status_code == 503
-    assert response.json()["broker"] == "down"
-    assert response.json()["database"] == "ok"
-    assert "broker" in response.json()["detail"]
-
-
-def test_healthz_names_the_database_when_it_is_down():
-    # A real refused connection: a fresh process pointed at a port nothing listens on.
+def healthz_in_a_fresh_process(**env) -> tuple[int, dict]:
+    """GET /healthz in a new process whose database or broker points where nothing answers."""
     probe = (
         "import django; django.setup(); from django.test import Client; "
         "r = Client().get('/healthz'); print(r.status_code); print(r.content.decode())"
     )
-    env = os.environ | {
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/nothing",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
     result = subprocess.run(
         [sys.executable, "-c", probe],
-        env=env,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -49,6 +26,26 @@ def test_healthz_names_the_database_when_it_is_down():
         check=True,
     )
     status, body = result.stdout.strip().splitlines()[-2:]
-    assert status == "503"
-    assert json.loads(body)["database"] == "down"
-    assert "database" in json.loads(body)["detail"]
+    return int(status), json.loads(body)
+
+
+def test_healthz_answers_200_when_database_and_broker_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_healthz_names_the_broker_when_it_is_down():
+    status, body = healthz_in_a_fresh_process(CELERY_BROKER_URL=f"redis://{NOTHING_LISTENS}/0")
+    assert status == 503
+    assert body["broker"] == "down" and body["database"] == "ok"
+    assert "broker" in body["detail"]
+
+
+def test_healthz_names_the_database_when_it_is_down():
+    status, body = healthz_in_a_fresh_process(
+        DATABASE_URL=f"postgres://postgres@{NOTHING_LISTENS}/nothing"
+    )
+    assert status == 503
+    assert body["database"] == "down"
+    assert "database" in body["detail"]
