@@ -41,7 +41,9 @@ INTAKE_ATTEMPTS = 3
 
 
 def reference_generate() -> str:
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    # 40 random bits, five per character: one read of the system's random source.
+    bits = secrets.randbits(40)
+    chars = "".join(REFERENCE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
     return f"HL-{chars[:4]}-{chars[4:]}"
 
 
@@ -224,14 +226,24 @@ def report_submit(
 
 
 def _report_file(report: Report, actor: Actor, now) -> None:
-    sha = report.url_sha256
-    original = _open_reports_locked([sha]).get(sha)
+    # The newest earlier case of this URL is the open one if any is open (only one can be),
+    # otherwise the one a new report recurs after: one indexed look-up serves both.
+    newest = (
+        Report.objects.filter(url_sha256=report.url_sha256)
+        .exclude(status=ReportStatus.DUPLICATE)
+        .order_by("-id")
+        .only("id", "reference", "status")
+        .first()
+    )
+    original = None
+    if newest is not None and newest.is_open:
+        original = _open_reports_locked([report.url_sha256]).get(report.url_sha256)
     if original is not None:
         report.status = ReportStatus.DUPLICATE
         report.duplicate_of = original
         Report.objects.filter(pk=original.pk).update(times_reported=F("times_reported") + 1)
     else:
-        report.previous = _latest_reports([sha]).get(sha)
+        report.previous = newest
     report.save(force_insert=True)
     events_append([_event_build(report, actor, now)])
 
