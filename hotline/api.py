@@ -74,7 +74,10 @@ class ProviderKeyAuthentication(APIKeyAuthentication):
 
 
 class HasProviderKey(permissions.BasePermission):
-    message = _("This endpoint is for hosting providers and needs a provider API key.")
+    message = _(
+        "This endpoint is for hosting providers: it needs the API key of a provider the "
+        "hotline lists as active. Ask the hotline if your key should work."
+    )
 
     def has_permission(self, request, view):
         return isinstance(request.auth, ProviderAPIKey) and request.auth.provider.active

@@ -7,6 +7,7 @@ Every query starts from the key's provider, so another provider's notice is simp
 import re
 from datetime import UTC
 
+from django import forms
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,6 +119,15 @@ class DisputeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the notice is wrong.")
 
 
+class NoticeFilterForm(forms.Form):
+    def clean(self):
+        # An empty filter would quietly list everything; a script that sent one has a bug.
+        for name in ("status", "since"):
+            if name in self.data and not self.data[name].strip():
+                self.add_error(name, _("It is empty: leave it out, or give a value."))
+        return super().clean()
+
+
 class NoticeFilter(filters.FilterSet):
     status = filters.ChoiceFilter(
         choices=[(name, name) for name in STATUS_GROUPS], method="filter_status"
@@ -129,6 +139,7 @@ class NoticeFilter(filters.FilterSet):
     class Meta:
         model = Notice
         fields = ["status", "since"]
+        form = NoticeFilterForm
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=STATUS_GROUPS[value])
