@@ -293,6 +293,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_QUEUE_DIR),
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
+        "polling_interval": 0.2,  # seconds between looks at the folder (default 1)
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {

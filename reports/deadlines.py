@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from hotline.models import Agency
 from hotline.policy import Deadline, duration_setting
 from hotline.policy import deadline_for as _policy_deadline_for
+from reports.broker import broker_send
 from reports.models import Escalation, Hold, Notice, OutgoingMessage, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -140,12 +140,9 @@ def _clock_key(notice: Notice) -> str:
 
 
 def _send_wakes(notice_id: int, key: str, moments: list[datetime]) -> None:
+    # A lost wake-up costs at most one sweep interval.
     for moment in moments:
-        try:
-            current_app.send_task(WAKE_TASK, args=[notice_id, key], eta=moment)
-        except Exception:
-            # The sweep is the guarantee; a lost wake-up only costs up to one sweep interval.
-            logger.warning("could not schedule a timer for notice %s", notice_id)
+        if not broker_send(WAKE_TASK, [notice_id, key], eta=moment):
             return
 
 

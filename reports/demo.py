@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from hotline.models import Agency, Provider
 from reports import workflow
+from reports.broker import broker_quiet
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Notice, OutgoingMessage
 
@@ -21,6 +22,11 @@ OUTCOMES = ["in_time"] * 14 + ["late"] * 3 + ["online"] * 2 + ["held"]
 
 
 def demo_history_load(user) -> int:
+    with broker_quiet():  # history needs no timers; the sweep picks up whatever is still due
+        return _history_load(user)
+
+
+def _history_load(user) -> int:
     import time_machine
 
     actor = Actor.for_user(user)

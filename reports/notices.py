@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from hotline.url import defang
+from reports.broker import broker_send
 from reports.models import Channel, Notice, OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -150,13 +151,7 @@ def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: st
 
 
 def _deliver_later(message_id: int) -> None:
-    from celery import current_app
-
-    try:
-        current_app.send_task(DELIVER_TASK, args=[message_id])
-    except Exception:
-        # The sweep delivers whatever is left unsent; the broker is only a shortcut.
-        logger.warning("could not queue delivery of message %s; the sweep will send it", message_id)
+    broker_send(DELIVER_TASK, [message_id])  # else the sweep delivers what is left unsent
 
 
 def message_deliver(message_id: int) -> bool:
