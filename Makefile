@@ -19,7 +19,7 @@ venv: $(STAMP)
 # web + worker + beat in one command. Ctrl-C stops all three.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_data
+	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
 	@$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
 	    --schedule=var/celerybeat-schedule & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -34,7 +34,12 @@ PARTNER_URLS = [
 class Command(BaseCommand):
     help = "Load demonstration data for the embedded default (never in production)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the service will listen"
+        )
+
+    def handle(self, *args, base_url, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data is for the embedded default, not production.")
         user_model = get_user_model()
@@ -62,7 +67,7 @@ class Command(BaseCommand):
                 items=[{"url": url, "external_id": f"P-{i}"} for i, url in enumerate(PARTNER_URLS)],
                 actor=Actor.system("demo data"),
             )
-        base = "http://127.0.0.1:8000"
+        base = base_url.rstrip("/")
         self.stdout.write(
             "\n".join(
                 [
