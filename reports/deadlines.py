@@ -209,21 +209,23 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
             logger.exception("releasing the expired hold of report %s failed", hold)
     idle: list[int] = []
     while True:
+        # Pick a batch of due notices whose reports nobody holds right now...
         with transaction.atomic():
             skip = result.failed + idle
             due = [notice.pk for notice in due_notices(timezone.now(), exclude=skip)[:batch]]
-            for notice_id in due:
-                try:
-                    with transaction.atomic():
-                        fired = notice_fire_due(notice_id)
-                except Exception:
-                    logger.exception("firing the timers of notice %s failed", notice_id)
-                    result.failed.append(notice_id)
-                    continue
-                for what in fired:
-                    result.notices[what] = result.notices.get(what, 0) + 1
-                if not fired:
-                    idle.append(notice_id)  # still "due" but nothing to do: don't pick it again
+        # ...and fire each in a transaction of its own, so that no lock (a report's, the audit
+        # chain's) is held for longer than one notice takes.
+        for notice_id in due:
+            try:
+                fired = notice_fire_due(notice_id, skip_locked=True)
+            except Exception:
+                logger.exception("firing the timers of notice %s failed", notice_id)
+                result.failed.append(notice_id)
+                continue
+            for what in fired:
+                result.notices[what] = result.notices.get(what, 0) + 1
+            if not fired:
+                idle.append(notice_id)  # nothing to do, or being handled: not again this run
         if len(due) < batch:
             break
     unsent = OutgoingMessage.objects.filter(

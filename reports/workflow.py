@@ -577,17 +577,21 @@ def report_send_notice(
     return created[0]
 
 
-def notice_fire_due(notice_id: int) -> list[str]:
+def notice_fire_due(notice_id: int, *, skip_locked: bool = False) -> list[str]:
     """Do what the clock says is due on this notice; nothing if nothing is (idempotent).
 
     Called by the ETA tasks and by the sweep: the notice's ``due_at`` decides, so a late,
-    repeated or concurrent call finds nothing left to do.
+    repeated or concurrent call finds nothing left to do. With ``skip_locked`` (the sweep) a
+    report that someone else holds is left for the next sweep instead of waited for.
     """
     actor = Actor.system("deadline timer")
     fired: list[str] = []
     report_id = Notice.objects.values_list("report_id", flat=True).get(pk=notice_id)
     with transaction.atomic():
-        Report.objects.select_for_update().get(pk=report_id)  # the report row guards its notices
+        # The report row guards its notices.
+        locked = Report.objects.select_for_update(skip_locked=skip_locked).filter(pk=report_id)
+        if locked.values_list("pk", flat=True).first() is None:
+            return fired
         notice = Notice.objects.select_related("report", "provider").get(pk=notice_id)
         now = timezone.now()
         if notice.due_at is None or notice.due_at > now:

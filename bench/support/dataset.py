@@ -102,14 +102,16 @@ def providers_delete(conn: psycopg.Connection) -> None:
     )
 
 
-def _rebuildable(conn: psycopg.Connection) -> list[tuple[sql.Composable, sql.Composable]]:
-    """(drop, create) statements for the bulk tables' secondary indexes and unique constraints.
+def _rebuildable(
+    conn: psycopg.Connection, tables: tuple[str, ...] = BULK_TABLES
+) -> list[tuple[sql.Composable, sql.Composable]]:
+    """(drop, create) statements for the tables' secondary indexes and unique constraints.
 
     Everything but the primary keys: indexes that back no constraint are recreated from their
     own definition, unique constraints from theirs (a sorted build beats a million random
-    insertions into a b-tree, e.g. of random UUIDs).
+    insertions into a b-tree, e.g. of random UUIDs). ``tables``: the bulk tables by default.
     """
-    tables = list(BULK_TABLES)
+    tables = list(tables)
     statements = []
     for name, definition in conn.execute(
         """

@@ -344,10 +344,10 @@ def test_a_due_notice_with_nothing_to_do_is_picked_once_per_sweep(
     calls = []
     fire_due = workflow.notice_fire_due
 
-    def counting(notice_id):
+    def counting(notice_id, **options):
         calls.append(notice_id)
         assert len(calls) < 10, "the sweep keeps picking the same notice"
-        return fire_due(notice_id)
+        return fire_due(notice_id, **options)
 
     monkeypatch.setattr(workflow, "notice_fire_due", counting)
     assert deadlines.sweep_due(batch=1).notices == {}
@@ -804,6 +804,46 @@ def test_two_sweeps_at_once_fire_each_due_notice_once(policy, monkeypatch):
     delivered = [args[0] for name, args in queued if name == "reports.tasks.message_deliver"]
     assert sorted(delivered) == sorted(OutgoingMessage.objects.values_list("pk", flat=True))
     assert len(delivered) == 40
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_passes_over_a_report_someone_holds_and_a_later_sweep_fires_it(
+    policy, monkeypatch
+):
+    monkeypatch.setattr("celery.app.base.Celery.send_task", lambda self, *a, **kw: None)
+    system = Actor.system("test sender")
+    with time_machine.travel(T0, tick=False) as clock:
+        held, free = (
+            workflow.report_send_notice(ActionableReportFactory().pk, actor=system)
+            for _ in range(2)
+        )
+        clock.move_to(DEADLINE)
+        locked, release = threading.Event(), threading.Event()
+
+        def analyst_at_work():
+            try:
+                with transaction.atomic():
+                    Report.objects.select_for_update().get(pk=held.report_id)
+                    locked.set()
+                    release.wait(timeout=30)
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=analyst_at_work)
+        worker.start()
+        assert locked.wait(timeout=30)
+        try:
+            first = deadlines.sweep_due()  # does not wait for the held report
+        finally:
+            release.set()
+            worker.join(timeout=30)
+        second = deadlines.sweep_due()
+
+    assert first.notices == {"overdue": 1}
+    assert reload(free).status == N.OVERDUE
+    assert second.notices == {"overdue": 1}
+    assert reload(held).status == N.OVERDUE
 
 
 # --- the admin --------------------------------------------------------------------------------
