@@ -48,6 +48,9 @@ STATUS_GROUPS = {
 }
 
 
+NOTICE_COLUMNS = {field.name for field in Notice._meta.concrete_fields}
+
+
 class NoticeSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="report.reference")
     url = serializers.CharField(source="report.canonical_url", help_text="The exact URL.")
@@ -226,11 +229,17 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no provider
             return Notice.objects.none()
-        return (
-            Notice.objects.filter(provider=self.request.auth.provider, status__in=PROVIDER_VISIBLE)
-            .select_related("report", "provider")
-            .order_by("-sent_at", "-id")
-        )
+        notices = Notice.objects.filter(
+            provider=self.request.auth.provider, status__in=PROVIDER_VISIBLE
+        ).order_by("-sent_at", "-id")
+        if self.action == "list":
+            # A page reads only what the list shows, not the wide report and provider rows.
+            return notices.select_related("report").only(
+                *(name for name in NoticeSerializer.Meta.fields if name in NOTICE_COLUMNS),
+                "report__reference",
+                "report__canonical_url",
+            )
+        return notices.select_related("report", "provider")
 
     def get_object(self):
         if NOTICE_ID.fullmatch(self.kwargs["pk"]) is None:
