@@ -4,6 +4,8 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -42,6 +44,7 @@ TRANSITION_VIEWS = {
 
 
 RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def time_left(notice: Notice):
@@ -67,6 +70,11 @@ def _defanged(url: str):
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    related: tuple[str, ...] = ()  # foreign keys the rows show
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.related) if self.related else queryset
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -86,6 +94,7 @@ class EventInline(ReadOnlyInline):
 class EscalationInline(ReadOnlyInline):
     model = Escalation
     fk_name = "report"
+    related = ("agency", "corrects")
     fields = (
         "created_at",
         "agency",
@@ -102,6 +111,7 @@ class EscalationInline(ReadOnlyInline):
 
 class NoticeInline(ReadOnlyInline):
     model = Notice
+    related = ("provider",)  # shown on every row: one join, not a query per notice
     fields = (
         "pk",
         "provider",
@@ -133,6 +143,7 @@ class MessageInline(ReadOnlyInline):
 
 class HoldInline(ReadOnlyInline):
     model = Hold
+    related = ("agency",)
     fields = ("agency", "agency_reference", "started_at", "until", "released_at")
     readonly_fields = fields
 
@@ -212,7 +223,7 @@ class ReportAdmin(admin.ModelAdmin):
     )
     paginator = EstimatedCountPaginator
     list_filter = (QueueFilter, "status", "channel")
-    search_fields = ("=reference", "=host")
+    search_fields = ("reference", "host", "url_sha256")  # exact matches: get_search_results
     list_select_related = ("assigned_to",)
     show_full_result_count = False
     change_form_template = "admin/reports/report/change_form.html"
@@ -295,6 +306,21 @@ class ReportAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(running_deadline=Subquery(running.values("deadline_at")[:1]))
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference, a host or a URL's SHA-256, matched exactly on their own indexes.
+
+        Django's ``=field`` search compares ``UPPER(column)``, which no index serves: every
+        search read the whole table. References are stored upper-case, hosts lower-case
+        (canonical) and hashes in lower-case hex, so the term is put in each one's case.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found = Q(reference=term.upper()) | Q(host=term.lower().rstrip("."))
+        if SHA256_HEX.fullmatch(term.lower()):
+            found |= Q(url_sha256=term.lower())
+        return queryset.filter(found), False
 
     def get_ordering(self, request):
         if request.GET.get("queue") in OLDEST_FIRST:

@@ -209,6 +209,13 @@ class Report(models.Model):
             models.Index(fields=["status", "status_changed_at"], name="report_queue_idx"),
             models.Index(fields=["received_at"], name="report_received_idx"),
             models.Index(fields=["assigned_to", "status"], name="report_assignee_idx"),
+            # The "ready to send" queue: a few thousand rows of a million, oldest first. Without
+            # it the planner ANDs the status index with provider's (all assessed reports).
+            models.Index(
+                fields=["status_changed_at"],
+                condition=Q(status=ReportStatus.ACTIONABLE, provider__isnull=False),
+                name="report_ready_idx",
+            ),
         ]
         permissions = [
             ("triage_report", "Can claim, assess, mark duplicate, set hosting and forward"),
@@ -419,6 +426,15 @@ class Notice(models.Model):
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="notice_due_idx"
             ),
             models.Index(fields=["provider", "-sent_at", "-id"], name="notice_provider_idx"),
+            # The "scheduled" and "disputed" queues find their reports through these (small).
+            models.Index(
+                fields=["report"], condition=Q(status="scheduled"), name="notice_scheduled_idx"
+            ),
+            models.Index(
+                fields=["report"],
+                condition=Q(status__in=["scheduled", "open", "overdue"], disputed_at__isnull=False),
+                name="notice_disputed_idx",
+            ),
         ]
         constraints = [
             # One running notice per report; repeats are messages of the same notice.

@@ -9,7 +9,6 @@ backend. Nothing leaves 127.0.0.1.
 
 import os
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -24,8 +23,9 @@ UNLIMITED = "1000000/s"  # throttles stay in the request path but never refuse
 class Database(harness.Database):
     """``harness.Database`` under the throwaway name ``throwaway``.
 
-    With DATABASE_URL given, the end of the run removes what the run wrote (the report tables,
-    the benchmark's providers) and puts the audit chain head back where it was.
+    With DATABASE_URL given, the end of the run removes what the run wrote: the harness empties
+    the report tables and puts the audit chain head back as ``check_empty`` found it; this also
+    removes the benchmark's providers (and their keys).
     """
 
     def __init__(self, throwaway: str):
@@ -34,32 +34,23 @@ class Database(harness.Database):
         if not self.given:
             self.url = urlsplit(self.admin_url)._replace(path=f"/{throwaway}").geturl()
             self.name = f"{throwaway} (throwaway)"
-        self._chain_head: tuple | None = None
 
     def _admin(self, statement: str) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL(statement).format(sql.Identifier(self.throwaway)))
 
     def remember_chain_head(self) -> None:
+        """Note the audit chain head (as ``check_empty`` does), for ``drop`` to put back."""
         with self.connect() as conn:
-            self._chain_head = conn.execute(
-                "SELECT seq, hash FROM reports_auditchainhead WHERE id = 1"
-            ).fetchone()
+            if conn.execute("SELECT to_regclass('reports_auditchainhead')").fetchone()[0]:
+                head = "SELECT seq, hash FROM reports_auditchainhead WHERE id = 1"
+                self._chain_head = conn.execute(head).fetchone() or ()
 
     def drop(self) -> None:
-        if not self.given:
-            super().drop()
-            return
-        self.truncate()  # the report tables, and with CASCADE notices, events, messages
-        with self.connect() as conn:
-            providers_delete(conn)
-            if self._chain_head is None:
-                conn.execute("DELETE FROM reports_auditchainhead")
-            else:
-                conn.execute(
-                    "UPDATE reports_auditchainhead SET seq = %s, hash = %s WHERE id = 1",
-                    self._chain_head,
-                )
+        super().drop()
+        if self.given:
+            with self.connect() as conn:
+                providers_delete(conn)
 
 
 def server_env(server: harness.Server, settings_module: str | None = None, **extra) -> dict:
@@ -86,7 +77,3 @@ def django_setup(env: dict) -> None:
     import django
 
     django.setup()
-
-
-def workdir_for(server: harness.Server) -> Path:
-    return server.log.parent

@@ -757,7 +757,9 @@ def _inactive(world):
         pytest.param(_revoked, 401, "unknown or has been revoked", id="revoked key"),
         pytest.param(_expired, 401, "expired on", id="expired key"),
         pytest.param(_partner, 401, "unknown or has been revoked", id="partner key"),
-        pytest.param(_inactive, 403, "a provider the hotline lists as active", id="inactive provider"),
+        pytest.param(
+            _inactive, 403, "a provider the hotline lists as active", id="inactive provider"
+        ),
     ],
 )
 def test_without_a_valid_provider_key_nothing_is_answered(

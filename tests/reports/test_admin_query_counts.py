@@ -1,0 +1,189 @@
+"""Query-count baselines for the analysts' admin, NetBox-style: fixed numbers per page.
+
+Each page is counted with 3 rows of every kind and again with 30: the same fixed number both
+times, so no page runs a query per row (a list column, an inline's foreign key, a queue count).
+When a change moves a baseline on purpose, write the new number here and say why in the commit.
+
+The counts differ by database only where the code does: on PostgreSQL each queue count and the
+list's paginator ask the planner for an estimate first (``hotline.pagination.fast_count``: an
+EXPLAIN, then an exact COUNT below 10,000 rows), on SQLite they count at once.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from reports.admin import QUEUES
+from reports.audit import events_append
+from reports.models import Escalation, Event, Hold, Notice, ReportStatus
+from tests.reports.factories import (
+    ActionableReportFactory,
+    AgencyFactory,
+    PartnerHotlineFactory,
+    ProviderFactory,
+    ReportFactory,
+    StaffUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+S = ReportStatus
+LIST = "/admin/reports/report/"
+FEW, MANY = 3, 30
+
+# Session, user, permissions (user and group), the OTP device check... then the page's own.
+# Each queue count is 2 queries on PostgreSQL (EXPLAIN, COUNT) and 1 on SQLite: 10 queues.
+BASELINES = {
+    "sqlite": {"index": 15, "list": 16, "queue": 16, "change": 15},
+    "postgresql": {"index": 25, "list": 27, "queue": 27, "change": 15},
+}
+
+
+def baseline(page: str) -> int:
+    return BASELINES[connection.vendor][page]
+
+
+@pytest.fixture
+def people():
+    return {
+        "supervisor": StaffUserFactory(username="sam", role="supervisor"),
+        "analysts": [StaffUserFactory(username=f"ann{i}", role="analyst") for i in range(3)],
+    }
+
+
+@pytest.fixture
+def sam(people):
+    client = Client()
+    client.force_login(people["supervisor"])
+    return client
+
+
+def _event(report, verb: str) -> Event:
+    return Event(
+        report=report, verb=verb, actor_kind=Event.ActorKind.SYSTEM, actor_label="test", data={}
+    )
+
+
+def _notice(report, status: str, **fields) -> Notice:
+    now = timezone.now()
+    sent = None if status == Notice.Status.SCHEDULED else now - timedelta(hours=30)
+    return Notice.objects.create(
+        report=report,
+        provider=fields.pop("provider", report.provider),
+        status=status,
+        created_by_label="test",
+        sent_at=sent,
+        deadline_at=sent + timedelta(hours=24) if sent else None,
+        scheduled_for=now + timedelta(hours=2) if sent is None else None,
+        **fields,
+    )
+
+
+def add_queued_reports(count: int, people) -> None:
+    """``count`` more reports in every queue, each with its own assignee, provider, notices."""
+    partner = PartnerHotlineFactory()
+    for number in range(count):
+        analyst = people["analysts"][number % len(people["analysts"])]
+        ReportFactory(status=S.NEW)
+        ReportFactory(status=S.IN_REVIEW, assigned_to=people["supervisor"])  # "mine"
+        ReportFactory(status=S.IN_REVIEW, assigned_to=analyst)
+        ActionableReportFactory(assigned_to=analyst)  # ready to send
+        withdrawn = ActionableReportFactory(assigned_to=analyst)  # ready again after a withdrawal
+        _notice(withdrawn, Notice.Status.WITHDRAWN, withdrawn_at=timezone.now())
+        _notice(ActionableReportFactory(assigned_to=analyst), Notice.Status.SCHEDULED)
+        held = ActionableReportFactory(status=S.ON_HOLD, assigned_to=analyst)
+        Hold.objects.create(
+            report=held,
+            agency=AgencyFactory(),
+            started_at=timezone.now(),
+            until=timezone.now() + timedelta(days=7),
+        )
+        ActionableReportFactory(status=S.FORWARDED, forwarded_to=partner, provider=None)
+        requested = ActionableReportFactory(status=S.TAKEDOWN_REQUESTED, assigned_to=analyst)
+        _notice(requested, Notice.Status.OPEN, disputed_at=timezone.now())  # disputed
+        overdue = ActionableReportFactory(status=S.OVERDUE, assigned_to=analyst)
+        _notice(overdue, Notice.Status.OVERDUE)
+        ReportFactory(status=S.CLOSED, assigned_to=analyst)
+
+
+def grow_case(report, count: int) -> None:
+    """``count`` more notices (the last one running), events, escalations and holds."""
+    report.notices.filter(status=Notice.Status.OVERDUE).update(
+        status=Notice.Status.WITHDRAWN, withdrawn_at=timezone.now()
+    )
+    for number in range(count):
+        running = number == count - 1
+        _notice(
+            report,
+            Notice.Status.OVERDUE if running else Notice.Status.WITHDRAWN,
+            provider=ProviderFactory(),
+            withdrawn_at=None if running else timezone.now(),
+            disputed_at=timezone.now() if running else None,
+        )
+        agency = AgencyFactory()
+        previous = report.escalations.order_by("-id").first()
+        Escalation.objects.create(
+            report=report,
+            agency=agency,
+            kind=Escalation.Kind.NOTIFICATION,
+            channel=Escalation.Channel.PORTAL,
+            corrects=previous,
+            created_by_label="test",
+        )
+        Hold.objects.create(
+            report=report,
+            agency=agency,
+            started_at=timezone.now() - timedelta(hours=2),
+            until=timezone.now() + timedelta(days=1),
+            released_at=timezone.now() - timedelta(hours=1),
+        )
+    with transaction.atomic():
+        events_append(_event(report, "note") for _ in range(count))
+
+
+@pytest.fixture
+def case(people):
+    return ActionableReportFactory(status=S.OVERDUE, assigned_to=people["supervisor"])
+
+
+PAGES = [
+    ("index", "/admin/"),
+    ("list", LIST),
+    *((f"queue {name}", f"{LIST}?queue={name}") for name in QUEUES),
+    ("change", None),
+]
+
+
+def count_queries(client, url: str, django_assert_num_queries, expected: int) -> None:
+    assert client.get(url).status_code == 200  # warm: per-process caches (content types...)
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("page", "url"), PAGES, ids=[page for page, _ in PAGES])
+def test_query_count_is_fixed_and_does_not_grow_with_the_rows(
+    sam, people, case, page, url, django_assert_num_queries
+):
+    expected = baseline(page.split()[0])
+    url = url or f"{LIST}{case.pk}/change/"
+    for added in (FEW, MANY - FEW):  # 3 of everything, then 30
+        add_queued_reports(added, people)
+        grow_case(case, added)
+        count_queries(sam, url, django_assert_num_queries, expected)
+
+
+def test_the_report_page_shows_every_row_it_counted(sam, people, case):
+    grow_case(case, MANY)
+
+    text = sam.get(f"{LIST}{case.pk}/change/").content.decode()
+
+    shown = re.findall(r'<td class="field-provider">\s*<p><a href="[^"]+">([^<]+)</a>', text)
+    assert sorted(shown) == sorted(notice.provider.name for notice in case.notices.all())
+    assert len(shown) == MANY
+    assert text.count('<td class="field-agency">') == 2 * MANY  # escalations and holds
+    assert text.count('<td class="field-corrects">') == MANY
