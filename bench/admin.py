@@ -41,9 +41,7 @@ answer 200 or does not show what it should).
 
 import math
 import os
-import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,7 +50,7 @@ from pathlib import Path
 from support.admin_dataset import admin_data_insert, queue_sizes, showcase
 from support.bulk import vacuum_analyze
 from support.dataset import PROVIDER_PREFIX, providers_insert
-from support.harness import BenchError, Server, env_int
+from support.harness import BenchError, Server, bench_main, env_int
 from support.project import Database, django_setup, server_env
 
 THROWAWAY_DB = "hotline_bench_admin"
@@ -361,32 +359,8 @@ def run(config: Config, workdir: Path) -> None:
         print("  (a query count that grows with the data is a query per row somewhere)")
 
 
-class TimeLimit(BaseException):
-    pass
-
-
-def on_alarm(signum, frame):
-    raise TimeLimit
-
-
 def main() -> int:
-    began = time.perf_counter()
-    limit = env_int("BENCH_TIME_LIMIT", 900)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(limit)
-    try:
-        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
-            run(Config(), Path(workdir))
-    except BenchError as exc:
-        print(f"bench/admin.py: {exc}", file=sys.stderr)
-        return 1
-    except TimeLimit:
-        print(f"bench/admin.py: stopped after BENCH_TIME_LIMIT={limit} s", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
-    print(f"  (whole run {time.perf_counter() - began:.0f} s)")
-    return 0
+    return bench_main("admin.py", lambda workdir: run(Config(), workdir), time_limit=900)
 
 
 if __name__ == "__main__":

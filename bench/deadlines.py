@@ -48,10 +48,8 @@ not fire every due notice exactly once.
 import contextlib
 import os
 import re
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +64,7 @@ from support.dataset import (
     providers_insert,
     vacuum_analyze,
 )
-from support.harness import BenchError, Server, env_int, machine_ticks, process_cpu
+from support.harness import BenchError, Server, bench_main, env_int, machine_ticks, process_cpu
 from support.project import Database, django_setup, server_env
 
 THROWAWAY_DB = "hotline_bench_deadlines"
@@ -453,32 +451,8 @@ def run(config: Config, workdir: Path) -> None:
     print_summary(config, due_query, sweep, batch)
 
 
-class TimeLimit(BaseException):
-    """Raised by the alarm: a BaseException, so the sweep's ``except Exception`` lets it by."""
-
-
-def on_alarm(signum, frame):
-    raise TimeLimit
-
-
 def main() -> int:
-    began = time.perf_counter()
-    limit = env_int("BENCH_TIME_LIMIT", 1800)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(limit)
-    try:
-        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
-            run(Config(), Path(workdir))
-    except BenchError as exc:
-        print(f"bench/deadlines.py: {exc}", file=sys.stderr)
-        return 1
-    except TimeLimit:
-        print(f"bench/deadlines.py: stopped after BENCH_TIME_LIMIT={limit} s", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
-    print(f"  (whole run {time.perf_counter() - began:.0f} s)")
-    return 0
+    return bench_main("deadlines.py", lambda workdir: run(Config(), workdir), time_limit=1800)
 
 
 if __name__ == "__main__":

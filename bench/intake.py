@@ -40,9 +40,7 @@ import itertools
 import json
 import os
 import queue
-import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +54,7 @@ from support.harness import (
     Database,
     Outcome,
     Server,
+    bench_main,
     env_int,
     post,
 )
@@ -460,16 +459,11 @@ def run(config: Config, workdir: Path) -> None:
 
 
 def main() -> int:
-    # A plain kill ends the run through the same clean-up as an error: gunicorn stopped, the
-    # throwaway database dropped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
-            run(Config(), Path(workdir))
-    except (BenchError, OSError, http.client.HTTPException, psycopg.Error) as exc:
-        print(f"bench/intake.py: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return bench_main(
+        "intake.py",
+        lambda workdir: run(Config(), workdir),
+        errors=(BenchError, OSError, http.client.HTTPException, psycopg.Error),
+    )
 
 
 if __name__ == "__main__":

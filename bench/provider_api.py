@@ -43,7 +43,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from support.dataset import cases_insert, providers_insert, vacuum_analyze
-from support.harness import BenchError, CpuMeter, Outcome, Server, env_int
+from support.harness import BenchError, CpuMeter, Outcome, Server, bench_main, env_int
 from support.project import Database, django_setup, server_env
 
 THROWAWAY_DB = "hotline_bench_provider_api"
@@ -440,15 +439,7 @@ def run(config: Config, workdir: Path) -> None:
 
 
 def main() -> int:
-    began = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
-            run(Config(), Path(workdir))
-    except BenchError as exc:
-        print(f"bench/provider_api.py: {exc}", file=sys.stderr)
-        return 1
-    print(f"  (whole run {time.perf_counter() - began:.0f} s)")
-    return 0
+    return bench_main("provider_api.py", lambda workdir: run(Config(), workdir))
 
 
 if __name__ == "__main__":

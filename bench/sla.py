@@ -45,17 +45,15 @@ disagree.
 """
 
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from support.bulk import bulk_load, vacuum_analyze
 from support.dataset import cases_insert, providers_insert
-from support.harness import BenchError, Server, env_int
+from support.harness import BenchError, Server, bench_main, env_int
 from support.project import Database, django_setup, server_env
 
 THROWAWAY_DB = "hotline_bench_sla"
@@ -426,35 +424,13 @@ def run(config: Config, workdir: Path) -> bool:
     return not problems
 
 
-class TimeLimit(BaseException):
-    pass
-
-
-def on_alarm(signum, frame):
-    raise TimeLimit
+def checked_run(workdir: Path) -> None:
+    if not run(Config(), workdir):
+        raise BenchError("the ORM and the hand-written SQL disagree")
 
 
 def main() -> int:
-    began = time.perf_counter()
-    limit = env_int("BENCH_TIME_LIMIT", 900)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(limit)
-    try:
-        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
-            agreed = run(Config(), Path(workdir))
-    except BenchError as exc:
-        print(f"bench/sla.py: {exc}", file=sys.stderr)
-        return 1
-    except TimeLimit:
-        print(f"bench/sla.py: stopped after BENCH_TIME_LIMIT={limit} s", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
-    print(f"  (whole run {time.perf_counter() - began:.0f} s)")
-    if not agreed:
-        print("bench/sla.py: the ORM and the hand-written SQL disagree", file=sys.stderr)
-        return 1
-    return 0
+    return bench_main("sla.py", checked_run, time_limit=900)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -490,3 +491,37 @@ def post(conn: http.client.HTTPConnection, path: str, body, headers) -> tuple[in
         conn.close()
         raise
     return response.status, payload, time.perf_counter() - began
+
+
+class TimeLimit(BaseException):
+    """Raised by the alarm: a BaseException, so an ``except Exception`` in the app lets it by."""
+
+
+def _on_alarm(signum, frame):
+    raise TimeLimit
+
+
+def bench_main(script: str, run, *, time_limit: int | None = None, errors=(BenchError,)) -> int:
+    """Run ``run(workdir)`` in a temporary folder; clean up and say why on error or time-out.
+
+    A plain kill ends the run through the same clean-up as an error.
+    """
+    began = time.perf_counter()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    limit = env_int("BENCH_TIME_LIMIT", time_limit) if time_limit else 0
+    if limit:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(limit)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as workdir:
+            run(Path(workdir))
+    except errors as exc:
+        print(f"bench/{script}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except TimeLimit:
+        print(f"bench/{script}: stopped after BENCH_TIME_LIMIT={limit} s", file=sys.stderr)
+        return 1
+    finally:
+        signal.alarm(0)
+    print(f"  (whole run {time.perf_counter() - began:.0f} s)")
+    return 0
