@@ -16,8 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.models import Agency
-from hotline.policy import Deadline, duration_setting
-from hotline.policy import deadline_for as _policy_deadline_for
+from hotline.policy import duration_setting
 from reports.broker import broker_send
 from reports.models import Escalation, Hold, Notice, OutgoingMessage, Report, ReportStatus
 
@@ -26,10 +25,6 @@ logger = logging.getLogger(__name__)
 WAKE_TASK = "reports.tasks.notice_wake"
 # A message left unsent this long (its delivery task lost) is delivered by the sweep.
 UNSENT_GRACE = timedelta(seconds=60)
-
-
-def deadline_for(provider, kind: str) -> Deadline:
-    return _policy_deadline_for(provider, kind)
 
 
 def police_window() -> timedelta | None:
@@ -112,7 +107,6 @@ def notice_clock_resume(notice: Notice, *, held: timedelta) -> None:
     elif notice.deadline_at is not None:
         notice.deadline_at += held
     notice.held_seconds += int(held.total_seconds())
-    notice.report.status = notice.report.status_before_hold or notice.report.status
     notice.due_at = notice_due_at(notice)
     notice.save()
 

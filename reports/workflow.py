@@ -19,6 +19,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
+from hotline.policy import deadline_for
 from reports import deadlines, notices
 from reports.audit import events_append
 from reports.models import (
@@ -499,6 +500,7 @@ def report_hold_release(report_id: int, *, actor: Actor) -> Report:
         data = {"held_seconds": hold.seconds, "expired": now >= hold.until}
         if hold.notice_id is not None:
             notice = Notice.objects.get(pk=hold.notice_id)
+            notice.report = report  # the locked row, its status already restored above
             deadlines.notice_clock_resume(notice, held=hold.released_at - hold.started_at)
             if notice.deadline_at:
                 data["deadline_at"] = notice.deadline_at.isoformat()
@@ -518,7 +520,7 @@ def _running_notice(report: Report) -> Notice | None:
 
 def _notice_dispatch(notice: Notice, now) -> dict:
     """Start the clock and queue the notice e-mail (with its X-ARF document)."""
-    deadline = deadlines.deadline_for(notice.provider, notice.kind)
+    deadline = deadline_for(notice.provider, notice.kind)
     notice.status = Notice.Status.OPEN
     notice.sent_at = now
     notice.deadline_at = now + deadline.length
