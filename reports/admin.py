@@ -8,7 +8,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.actors import Actor
 from hotline.errors import DomainError
-from hotline.pagination import EstimatedCountPaginator, fast_count
+from hotline.pagination import EstimatedCountPaginator
 from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
-from reports.models import ReportStatus as S
+from reports.selectors import QUEUES, RUNNING_NOTICE, queue_counts
 
 # Transition name -> (form for its inputs, or None; workflow function).
 TRANSITION_VIEWS = {
@@ -43,7 +43,6 @@ TRANSITION_VIEWS = {
 }
 
 
-RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -146,48 +145,6 @@ class HoldInline(ReadOnlyInline):
     related = ("agency",)
     fields = ("agency", "agency_reference", "started_at", "until", "released_at")
     readonly_fields = fields
-
-
-QUEUES = {
-    "new": (_("New"), lambda request: Q(status=S.NEW)),
-    "mine": (_("Mine"), lambda request: Q(assigned_to=request.user, status=S.IN_REVIEW)),
-    "in_review": (_("In review"), lambda request: Q(status=S.IN_REVIEW)),
-    "actionable": (_("Actionable"), lambda request: Q(status=S.ACTIONABLE)),
-    "on_hold": (_("On hold"), lambda request: Q(status=S.ON_HOLD)),
-    "forwarded": (_("Forwarded"), lambda request: Q(status=S.FORWARDED)),
-    "ready_to_send": (
-        _("Ready to send"),
-        lambda request: (
-            Q(status=S.ACTIONABLE, provider__isnull=False)
-            & ~Q(Exists(Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE)))
-        ),
-    ),
-    "scheduled": (
-        _("Scheduled"),
-        lambda request: Q(
-            Exists(Notice.objects.filter(report=OuterRef("pk"), status=Notice.Status.SCHEDULED))
-        ),
-    ),
-    "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
-    "disputed": (
-        _("Disputed"),
-        lambda request: Q(
-            Exists(
-                Notice.objects.filter(
-                    report=OuterRef("pk"), status__in=RUNNING_NOTICE, disputed_at__isnull=False
-                )
-            )
-        ),
-    ),
-}
-
-
-def queue_counts(request) -> dict[str, int]:
-    """One cheap count per queue (estimated on PostgreSQL when large)."""
-    return {
-        name: fast_count(Report.objects.filter(condition(request)))
-        for name, (_label, condition) in QUEUES.items()
-    }
 
 
 # Queues worked oldest first; elsewhere the newest report comes first.

@@ -13,8 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.api.sla import period_from_dates
-from reports.sla import COLUMNS, GROUPS, provider_figures, sla_report
+from reports.sla import COLUMNS, GROUPS, Period, provider_figures, sla_report
 
 CHART_WIDTH = 320  # pixels for the longest bar
 
@@ -60,7 +59,7 @@ def sla_dashboard(request):
         raise PermissionDenied
     form = PeriodForm(request.GET or None, initial=_default_period())
     params = form.cleaned_data if form.is_valid() else _default_period()
-    period = period_from_dates(params["start"], params["end"])
+    period = Period.from_dates(params["start"], params["end"])
     report = sla_report(period, params["group_by"])
     by_month = provider_figures(period, "month")
     by_provider = (

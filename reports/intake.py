@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from hotline.actors import Actor
 from hotline.url import CanonicalURL, canonicalize, refuse_embedded_payload
+from reports import workflow
 from reports.audit import events_append
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -239,8 +240,7 @@ def _report_file(report: Report, actor: Actor, now) -> None:
     if newest is not None and newest.is_open:
         original = _open_reports_locked([report.url_sha256]).get(report.url_sha256)
     if original is not None:
-        report.status = ReportStatus.DUPLICATE
-        report.duplicate_of = original
+        workflow.report_file_as_duplicate(report, original=original)
         Report.objects.filter(pk=original.pk).update(times_reported=F("times_reported") + 1)
     else:
         report.previous = newest
@@ -359,8 +359,7 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
             open_by_hash[sha] = report
             originals.append(report)
         else:
-            report.status = ReportStatus.DUPLICATE
-            report.duplicate_of = original
+            workflow.report_file_as_duplicate(report, original=original)
             duplicates.append(report)
             if original.pk is None:
                 original.times_reported += 1

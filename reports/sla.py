@@ -20,7 +20,7 @@ Definitions (the README states them in the same words):
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
 from django.db import connection
 from django.db.models import (
@@ -106,6 +106,11 @@ class Period:
     @property
     def as_of(self) -> datetime:
         return min(self.end, timezone.now())
+
+    @classmethod
+    def from_dates(cls, start: date, end: date) -> "Period":
+        """Whole UTC days: ``start`` inclusive, ``end`` exclusive."""
+        return cls(datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC))
 
 
 def _cohort(period: Period):

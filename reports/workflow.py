@@ -230,6 +230,15 @@ def _run(
     return report
 
 
+def report_file_as_duplicate(report: Report, *, original: Report) -> None:
+    """Intake's birth of a report that repeats an open one: closed, pointing at the original.
+
+    The report is not saved yet: intake inserts it (alone or in a batch) with its event.
+    """
+    report.status = S.DUPLICATE
+    report.duplicate_of = original
+
+
 def _require_owner(report: Report, actor: Actor, transition_name: str) -> None:
     if report.assigned_to_id != getattr(actor.user, "pk", None):
         owner = report.assigned_to.get_username() if report.assigned_to else "nobody"

@@ -1,6 +1,6 @@
 """GET /api/v1/sla/: compliance figures for supervisors, auditors and audit keys (JSON or CSV)."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,12 +52,8 @@ class PeriodSerializer(serializers.Serializer):
         end = data.get("to") or date.fromordinal(today.toordinal() + 1)
         if end <= start:
             raise serializers.ValidationError({"to": [_("It must be after 'from'.")]})
-        data["period"] = period_from_dates(start, end)
+        data["period"] = Period.from_dates(start, end)
         return data
-
-
-def period_from_dates(start: date, end: date) -> Period:
-    return Period(datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC))
 
 
 class SLAView(APIView):

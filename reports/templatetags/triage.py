@@ -1,14 +1,14 @@
 from django import template
 from django.urls import reverse
 
+from reports.selectors import QUEUES, queue_counts
+
 register = template.Library()
 
 
 @register.inclusion_tag("admin/reports/queues.html", takes_context=True)
 def triage_queues(context):
     """The queues with their counts, for the admin index."""
-    from reports.admin import QUEUES, queue_counts
-
     request = context["request"]
     if not request.user.has_perm("reports.view_report"):
         return {"queues": [], "sla": False}

@@ -10,13 +10,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from io import StringIO
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Max
 from django.test import override_settings
@@ -24,8 +22,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 from rest_framework.test import APIClient
 
 from hotline.actors import Actor
@@ -34,6 +30,7 @@ from hotline.throttling import ProviderThrottle
 from reports import workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
 from tests.reports.factories import AgencyFactory, ProviderFactory, ReportFactory, StaffUserFactory
+from tests.xarf_schemas import xarf_validator
 
 pytestmark = pytest.mark.django_db
 
@@ -365,23 +362,6 @@ def test_detail_answers_the_notice_as_listed(world):
 
     assert response.status_code == 200
     assert response.json() == client.get(BASE).json()["results"][0]
-
-
-def xarf_validator() -> Draft202012Validator:
-    """The X-ARF v4 schemas from ../shared/xarf (the reference copy, not the service's own)."""
-    directory = Path(settings.BASE_DIR).parent / "shared" / "xarf" / "v4"
-    if not directory.is_dir():  # a checkout without ../shared: the vendored, identical copy
-        directory = Path(settings.BASE_DIR) / "reports" / "xarf" / "v4"
-    resources = []
-    for path in sorted(directory.rglob("*.json")):
-        schema = json.loads(path.read_text())
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    registry = Registry().with_resources(resources)
-    schema = registry.contents("https://xarf.org/schemas/v4/types/content-csam.json")
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(
-        schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
 
 
 def keys_anywhere(value) -> set[str]:

@@ -7,8 +7,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.api.sla import period_from_dates
-from reports.sla import GROUPS, sla_csv, sla_markdown, sla_report
+from reports.sla import GROUPS, Period, sla_csv, sla_markdown, sla_report
 
 FORMATS = {
     "csv": sla_csv,
@@ -70,5 +69,5 @@ class Command(BaseCommand):
         if end <= start:
             raise CommandError("--to must be after --from.")
         with progress(sys.stderr, f"computing SLA figures by {group_by}"):
-            report = sla_report(period_from_dates(start, end), group_by)
+            report = sla_report(Period.from_dates(start, end), group_by)
         self.stdout.write(FORMATS[format](report), ending="")
