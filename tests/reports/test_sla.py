@@ -81,7 +81,6 @@ import reports.sla
 from hotline.actors import Actor
 from hotline.services import partner_api_key_create, provider_api_key_create
 from reports import workflow
-from reports.api.sla import period_from_dates
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
 from reports.sla import (
@@ -862,8 +861,8 @@ def test_defaults_are_this_month_by_provider():
     assert body["groups"] == []
 
 
-def test_period_from_dates_is_utc_midnight():
-    assert period_from_dates(START, END) == PERIOD
+def test_a_period_of_dates_is_whole_utc_days():
+    assert Period.from_dates(START, END) == PERIOD
 
 
 # --- 3. the definitions are written in the README as the code computes them --------------------
