@@ -3,15 +3,17 @@
 Analysts triage; supervisors also escalate to agencies, put reports on hold, override claims and
 keep the directory; auditors read everything and change nothing. Nobody deletes reports, events
 or escalations: the admin offers no delete for them, and these groups hold no delete permission.
+
+Each app grants its own models' permissions (``role_grants`` on its AppConfig). After every
+``migrate`` (post_migrate) each group is made to hold exactly what the apps grant it, so a new
+model's permissions reach the roles without a data migration importing this code.
 """
 
-VIEW_ALL = [
-    "reports.view_report",
-    "reports.view_event",
-    "reports.view_escalation",
-    "reports.view_hold",
-    "reports.view_notice",
-    "reports.view_outgoingmessage",
+from django.db import DEFAULT_DB_ALIAS
+
+ROLE_NAMES = ("analyst", "supervisor", "auditor")
+
+DIRECTORY_VIEW = [
     "hotline.view_provider",
     "hotline.view_providerdomain",
     "hotline.view_providernetwork",
@@ -19,15 +21,10 @@ VIEW_ALL = [
     "hotline.view_agency",
 ]
 
-ROLES: dict[str, list[str]] = {
-    "analyst": [*VIEW_ALL, "reports.triage_report"],
+GRANTS: dict[str, list[str]] = {
+    "analyst": DIRECTORY_VIEW,
     "supervisor": [
-        *VIEW_ALL,
-        "reports.triage_report",
-        "reports.escalate_report",
-        "reports.hold_report",
-        "reports.override_report",
-        "reports.view_sla",
+        *DIRECTORY_VIEW,
         "hotline.add_provider",
         "hotline.change_provider",
         "hotline.add_providerdomain",
@@ -42,8 +39,7 @@ ROLES: dict[str, list[str]] = {
         "hotline.change_agency",
     ],
     "auditor": [
-        *VIEW_ALL,
-        "reports.view_sla",
+        *DIRECTORY_VIEW,
         "hotline.view_partnerapikey",
         "hotline.view_providerapikey",
         "hotline.view_auditapikey",
@@ -51,27 +47,31 @@ ROLES: dict[str, list[str]] = {
 }
 
 
-def roles_sync(apps) -> None:
-    """Make each group hold exactly its permissions (used by data migrations).
+def role_permissions() -> dict[str, set[str]]:
+    """Each role's permissions ("app_label.codename"), as every installed app grants them."""
+    from django.apps import apps
 
-    Permissions of models that do not exist yet at that point of the migration history are
-    left out; the migration that adds such models calls this again.
-    """
-    from django.contrib.auth.management import create_permissions
-
+    roles: dict[str, set[str]] = {name: set() for name in ROLE_NAMES}
     for app_config in apps.get_app_configs():
-        app_config.models_module = True  # create_permissions skips apps without this
-        create_permissions(app_config, apps=apps, verbosity=0)
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    for role, codes in ROLES.items():
-        group, _ = group_model.objects.get_or_create(name=role)
-        wanted = []
+        for role, codes in getattr(app_config, "role_grants", {}).items():
+            roles[role] |= set(codes)
+    return roles
+
+
+def roles_sync(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> None:
+    """Make each group hold exactly its role's permissions (a post_migrate receiver).
+
+    Permissions not created yet (an app later in the same migrate) are left out; the signal
+    for that app runs this again.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codes in role_permissions().items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = Permission.objects.using(using).none()
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.extend(
-                permission_model.objects.filter(
-                    content_type__app_label=app_label, codename=codename
-                )
+            wanted |= Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename=codename
             )
         group.permissions.set(wanted)

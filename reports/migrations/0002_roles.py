@@ -1,11 +1,5 @@
 from django.db import migrations
 
-from hotline.roles import roles_sync
-
-
-def create_roles(apps, schema_editor):
-    roles_sync(apps)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,4 +9,5 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    # Roles are synced after every migrate (hotline.roles, post_migrate).
+    operations = []

@@ -2,12 +2,6 @@
 
 from django.db import migrations
 
-from hotline.roles import roles_sync
-
-
-def sync_roles(apps, schema_editor):
-    roles_sync(apps)
-
 
 class Migration(migrations.Migration):
 
@@ -21,6 +15,4 @@ class Migration(migrations.Migration):
             name='report',
             options={'ordering': ['-received_at'], 'permissions': [('triage_report', 'Can claim, assess, mark duplicate, set hosting and forward'), ('escalate_report', 'Can escalate to law enforcement and regulators'), ('hold_report', "Can put on hold and release at an agency's request"), ('override_report', "Can take over or release another analyst's claim"), ('view_sla', 'Can see SLA compliance figures')]},
         ),
-        # Supervisors and auditors read the SLA figures.
-        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import formats, timezone, translation
@@ -62,7 +61,7 @@ def demo(live_server, monkeypatch):
     # The four months of closed history behind the SLA figures take most of demo_data's time
     # and play no part here: the command makes the users, the directory and the new reports.
     monkeypatch.setattr(demo_data, "demo_history_load", lambda user: 0)
-    roles_sync(apps)  # transactional tests flush the groups the migrations made
+    roles_sync()  # transactional tests flush the groups a migrate made
     call_command("demo_data", stdout=StringIO())
     out = StringIO()
     call_command("apikey", "create", "--provider", PROVIDER, stdout=out)

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.actors import Actor
-from hotline.roles import ROLES
+from hotline.roles import role_permissions
 from reports import deadlines, workflow
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report, ReportStatus
 from tests.reports.factories import AgencyFactory, ProviderFactory, ReportFactory, StaffUserFactory
@@ -120,7 +120,7 @@ def supervisor(transactional_db) -> Actor:
     # Emptying the database between transactional tests drops the roles migration's groups:
     # the supervisor gets the role's permissions directly.
     wanted = Q(pk__in=[])
-    for code in ROLES["supervisor"]:
+    for code in role_permissions()["supervisor"]:
         app_label, codename = code.split(".")
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     user = StaffUserFactory(username="supervisor")
