@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from hotline.country import country_code_clean
 from hotline.models import Agency, PartnerHotline, Provider, ProviderDomain, ProviderNetwork
 from hotline.url import canonicalize
 
@@ -72,10 +73,11 @@ def _email(entry, key, errors, *, required) -> str:
 
 
 def _country(value, errors, key="country") -> str:
-    if not isinstance(value, str) or len(value) != 2 or not value.isalpha() or not value.isascii():
-        errors.append(f"{key} {value!r} is not a two-letter ISO country code")
+    try:
+        return country_code_clean(value)
+    except ValidationError:
+        errors.append(f"{key} {value!r} is not an ISO 3166-1 country code")
         return ""
-    return value.upper()
 
 
 def _list(entry, key, errors) -> list:

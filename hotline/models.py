@@ -2,21 +2,18 @@
 
 import ipaddress
 
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-country_code = RegexValidator(
-    r"^[A-Z]{2}$", _("Use a two-letter ISO 3166-1 country code, e.g. NL.")
-)
+from hotline.country import validate_country_code
 
 
 class Provider(models.Model):
     """A hosting provider that receives notices. Matched to reports by domain, network or ASN."""
 
     name = models.CharField(max_length=200, unique=True)
-    country = models.CharField(max_length=2, validators=[country_code])
+    country = models.CharField(max_length=2, validators=[validate_country_code])
     abuse_email = models.EmailField()
     asns = models.JSONField(default=list, blank=True, help_text=_("Autonomous system numbers."))
     deadline_hours = models.PositiveIntegerField(
@@ -101,7 +98,7 @@ class Agency(models.Model):
         REGULATOR = "regulator", _("regulator")
 
     name = models.CharField(max_length=200, unique=True)
-    country = models.CharField(max_length=2, validators=[country_code])
+    country = models.CharField(max_length=2, validators=[validate_country_code])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     contact_email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)

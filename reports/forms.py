@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotline.country import country_code_clean
 from hotline.models import Agency, PartnerHotline, Provider
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -74,6 +75,9 @@ class DuplicateForm(TransitionForm):
 class HostingForm(TransitionForm):
     provider = forms.ModelChoiceField(queryset=Provider.objects.filter(active=True), required=False)
     country = forms.CharField(max_length=2, label=_("Hosting country (ISO code)"))
+
+    def clean_country(self):
+        return country_code_clean(self.cleaned_data["country"])
 
     def workflow_kwargs(self):
         provider = self.cleaned_data["provider"]

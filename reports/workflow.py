@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from hotline.actors import Actor
+from hotline.country import country_code_clean
 from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.policy import deadline_for
@@ -365,9 +367,10 @@ def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: s
 def report_set_hosting(
     report_id: int, *, actor: Actor, provider_id: int | None, country: str
 ) -> Report:
-    country = (country or "").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise DomainError("The hosting country must be a two-letter ISO code, e.g. NL.")
+    try:
+        country = country_code_clean(country)
+    except ValidationError as error:
+        raise DomainError(f"The hosting country: {' '.join(error.messages)}") from None
 
     def apply(report, now):
         provider = None

@@ -263,7 +263,7 @@ def with_bad_provider(*lines: str) -> str:
             with_bad_provider(
                 "name: Bad Country", "country: Netherlands", "abuse_email: a@b.example"
             ),
-            "line 7: provider 'Bad Country': country 'Netherlands' is not a two-letter ISO",
+            "line 7: provider 'Bad Country': country 'Netherlands' is not an ISO 3166-1",
         ),
         (
             with_bad_provider(
@@ -313,7 +313,7 @@ def with_bad_provider(*lines: str) -> str:
         ),
         (
             GOOD_PROVIDER + "partners:\n  - name: Bad Partner\n    countries: [DE, Germany]\n",
-            "line 8: partner 'Bad Partner': countries: 'Germany' is not a two-letter ISO",
+            "line 8: partner 'Bad Partner': countries: 'Germany' is not an ISO 3166-1",
         ),
         (
             GOOD_PROVIDER + "agencies:\n  - name: FBI\n    country: US\n    kind: spies\n",
@@ -371,7 +371,7 @@ def test_an_invalid_json_file_names_the_line(directory_file):
     _, errors = load_refused(directory_file(text, "directory.json"))
 
     assert errors == [
-        "line 8: provider 'Bad Host': country 'NLD' is not a two-letter ISO country code"
+        "line 8: provider 'Bad Host': country 'NLD' is not an ISO 3166-1 country code"
     ]
     assert counts()["Provider"] == 0
 
@@ -389,7 +389,7 @@ def test_every_problem_of_a_file_is_listed_with_its_line(directory_file):
 
     assert errors == [
         "line 7: provider 'Many Problems': unknown fields colour",
-        "line 7: provider 'Many Problems': country 'X' is not a two-letter ISO country code",
+        "line 7: provider 'Many Problems': country 'X' is not an ISO 3166-1 country code",
         "line 7: provider 'Many Problems': abuse_email 'nope' is not an e-mail address",
         "line 7: provider 'Many Problems': network '300.1.2.3/8' is not a CIDR range such as "
         "192.0.2.0/24",

@@ -398,9 +398,12 @@ def test_set_hosting_records_provider_and_country(world):
 @pytest.mark.parametrize(
     ("country", "inactive", "message"),
     [
-        ("Germany", False, "two-letter ISO code"),
-        ("D1", False, "two-letter ISO code"),
-        ("", False, "two-letter ISO code"),
+        ("Germany", False, "two-letter ISO 3166-1 country code"),
+        ("D1", False, "two-letter ISO 3166-1 country code"),
+        ("", False, "two-letter ISO 3166-1 country code"),
+        ("XX", False, "two-letter ISO 3166-1 country code"),
+        ("äb", False, "two-letter ISO 3166-1 country code"),
+        ("UK", False, "two-letter ISO 3166-1 country code"),
         ("DE", True, "That provider does not exist or is not active."),
     ],
 )
