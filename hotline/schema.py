@@ -1,6 +1,10 @@
-"""OpenAPI description of the API key authentications (registered by HotlineConfig.ready)."""
+"""OpenAPI description of the API key authentications (registered by HotlineConfig.ready), and
+of the one JSON error every endpoint answers (hotline.api.exception_handler)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+
+ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
 
 KEY_SCHEMES = {
     # authentication class: (security scheme name, who holds such keys)

@@ -15,7 +15,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
@@ -28,6 +27,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from hotline.actors import Actor
 from hotline.api import HasProviderKey, ProviderKeyAuthentication
+from hotline.schema import ERROR
 from hotline.throttling import ProviderThrottle
 from reports.models import Notice
 from reports.notices import xarf_document
@@ -38,7 +38,6 @@ from reports.workflow import (
     notice_dispute,
 )
 
-ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 429: ERROR}
 NOTICE_ID = re.compile(r"[0-9]+")  # ids are spelt one way: no sign, spaces or other digits
 STATUS_GROUPS = {

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     inline_serializer,
 )
@@ -18,9 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hotline.api import AuditKeyAuthentication, CanReadSLA
+from hotline.schema import ERROR
 from reports.sla import COLUMNS, GROUPS, Period, sla_csv, sla_report
-
-ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
 
 
 class CSVRenderer(BaseRenderer):

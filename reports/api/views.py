@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from hotline.actors import Actor
 from hotline.api import HasPartnerKey, PartnerKeyAuthentication
+from hotline.schema import ERROR
 from hotline.throttling import PartnerThrottle, PublicIntakeThrottle, ReportStatusThrottle
 from reports.api import serializers
 from reports.intake import (
@@ -24,7 +25,6 @@ from reports.intake import (
 from reports.models import Channel
 from reports.selectors import report_status_for_reporter
 
-ERROR = OpenApiResponse(description="JSON: {detail, fields?}: what was wrong and what to do.")
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
 
