@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -43,6 +45,13 @@ def duration_setting(name: str) -> timedelta | None:
     return duration_parse(value) if value else None
 
 
+class NoticeKind(models.TextChoices):
+    """What a notice rests on, which decides its deadline (deadline_for)."""
+
+    VOLUNTARY = "voluntary", _("voluntary (industry commitment)")
+    LEGAL_ORDER = "legal_order", _("legal order")
+
+
 @dataclass(frozen=True)
 class Deadline:
     length: timedelta
@@ -51,7 +60,7 @@ class Deadline:
 
 def deadline_for(provider, kind: str) -> Deadline:
     """A legal order's statutory deadline; otherwise the provider's own, or the default."""
-    if kind == "legal_order":
+    if kind == NoticeKind.LEGAL_ORDER:
         length = duration_setting("HOTLINE_LEGAL_ORDER_DEADLINE")
         return Deadline(length, f"legal order: {settings.HOTLINE_LEGAL_ORDER_DEADLINE}")
     if provider.deadline_hours:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.policy import NoticeKind
 from hotline.url import MAX_URL_LENGTH
 
 DESCRIPTION_MAX_LENGTH = 2000
@@ -372,9 +373,7 @@ class Notice(models.Model):
     follows what is due, not what is open.
     """
 
-    class Kind(models.TextChoices):
-        VOLUNTARY = "voluntary", _("voluntary (industry commitment)")
-        LEGAL_ORDER = "legal_order", _("legal order")
+    Kind = NoticeKind
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled (police window)")
