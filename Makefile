@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist); tests that need a port, var/ or a live worker take their own.
+TEST_WORKERS ?= 2
 
 .PHONY: venv run test lint bench clean
 
@@ -26,7 +28,7 @@ run: $(STAMP)
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
