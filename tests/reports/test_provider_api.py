@@ -33,20 +33,19 @@ from hotline.models import Provider, ProviderAPIKey
 from hotline.throttling import ProviderThrottle
 from reports import workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
-from tests.reports.factories import AgencyFactory, ProviderFactory, ReportFactory, StaffUserFactory
+from tests.reports.factories import (
+    ILLEGAL,
+    AgencyFactory,
+    ProviderFactory,
+    ReportFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/provider/notices/"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DEADLINE = timedelta(hours=24)  # HOTLINE_TAKEDOWN_DEADLINE's default, for voluntary notices
-ILLEGAL = {
-    "legal_status": "baseline",
-    "industry_category": "A1",
-    "media_type": "video",
-    "site_type": "forum",
-    "commercial": False,
-}
 # Queries of one list request, whatever the page size or the number of notices: the key (1),
 # its provider (1), the page of notices with their reports (1). Raise it only knowingly.
 LIST_QUERIES = 3
