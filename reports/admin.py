@@ -143,7 +143,7 @@ class MessageInline(ReadOnlyInline):
 class HoldInline(ReadOnlyInline):
     model = Hold
     related = ("agency",)
-    fields = ("agency", "agency_reference", "started_at", "until", "released_at")
+    fields = ("agency", "agency_reference", "started_at", "until", "released_at", "end_reason")
     readonly_fields = fields
 
 

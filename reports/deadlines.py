@@ -51,7 +51,9 @@ def reminder_at(notice: Notice) -> datetime | None:
     if not before or notice.deadline_at is None:
         return None
     moment = notice.deadline_at - before
-    return moment if moment > notice.sent_at else None  # no reminder for short deadlines
+    # None for short deadlines, and after a hold that moved it past the deadline the provider
+    # was given: the reminder would name a deadline already gone (and so give the hold away).
+    return moment if notice.sent_at < moment < notice.stated_deadline_at else None
 
 
 def repeat_at(notice: Notice, attempt: int) -> datetime:

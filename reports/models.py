@@ -1,6 +1,7 @@
 """The case: reports and their audit trail. Data and invariants only; workflow lives elsewhere."""
 
 import uuid
+from datetime import datetime, timedelta
 
 import pgtrigger
 from django.conf import settings
@@ -328,6 +329,11 @@ class Escalation(models.Model):
 class Hold(models.Model):
     """An agency asked the hotline to wait (e.g. not to alert the provider during an inquiry)."""
 
+    class EndReason(models.TextChoices):
+        RELEASED = "released", _("released at the agency's request")
+        EXPIRED = "expired", _("expired")
+        REMOVED = "removed", _("content removed during the hold")
+
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="holds")
     notice = models.ForeignKey(
         "Notice",
@@ -342,6 +348,7 @@ class Hold(models.Model):
     started_at = models.DateTimeField()
     until = models.DateTimeField(help_text=_("When the hold ends unless released earlier."))
     released_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -450,6 +457,21 @@ class Notice(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.SCHEDULED, self.Status.OPEN, self.Status.OVERDUE)
+
+    # What the provider is shown. A hold moves ``deadline_at`` (the hotline's own clock) but
+    # never the deadline the provider was given, so that nothing on the notice reveals a hold.
+    @property
+    def stated_deadline_at(self) -> datetime | None:
+        if self.deadline_at is None:
+            return None
+        return self.deadline_at - timedelta(seconds=self.held_seconds)
+
+    @property
+    def provider_status(self) -> str:
+        if self.status in (self.Status.OPEN, self.Status.OVERDUE):
+            overdue = timezone.now() >= self.stated_deadline_at
+            return self.Status.OVERDUE if overdue else self.Status.OPEN
+        return self.status
 
 
 class OutgoingMessage(models.Model):

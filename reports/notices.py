@@ -81,7 +81,7 @@ def xarf_document(notice: Notice) -> dict:
         "hosting_provider": notice.provider.name,
         "content_removed": notice.status == Notice.Status.REMOVED,
         "description": (
-            f"Notice-and-takedown {report.reference}: remove by {_utc(notice.deadline_at)}."
+            f"Notice-and-takedown {report.reference}: remove by {_utc(notice.stated_deadline_at)}."
         ),
         "tags": [f"classification:{report.industry_category.lower()}", f"notice:{notice.kind}"],
     }
@@ -106,13 +106,16 @@ def _is_domain_name(host: str) -> bool:
 def _context(notice: Notice, kind: str) -> dict:
     report = notice.report
     api = f"{settings.HOTLINE_PUBLIC_URL}/api/v1/provider/notices/{notice.pk}/removed/"
+    # The provider is never told a deadline a hold moved; the agency that asked for it is.
+    escalation = kind == OutgoingMessage.Kind.ESCALATION
+    deadline = notice.deadline_at if escalation else notice.stated_deadline_at
     return {
         "notice": notice,
         "report": report,
         "kind": kind,
         "url": report.canonical_url,
         "url_defanged": defang(report.canonical_url),
-        "deadline_utc": _utc(notice.deadline_at) if notice.deadline_at else "",
+        "deadline_utc": _utc(deadline) if deadline else "",
         "sent_utc": _utc(notice.sent_at) if notice.sent_at else "",
         "removed_api": api,
         "org_name": settings.HOTLINE_ORG_NAME,

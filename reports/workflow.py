@@ -9,7 +9,7 @@ writes nothing.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,10 +55,30 @@ class Transition:
     permission: str | None  # what a user needs; None: no user may trigger it by hand
     # Actors other than users that may run it (the deadline sweep, a provider's key).
     automatic_for: frozenset[str] = frozenset()
+    # Also allowed on hold when the status the hold paused is one of the sources: a provider's
+    # answers are taken during a hold exactly as outside one, so that none reveals the hold.
+    during_hold: bool = False
+
+    def allowed_for(self, report: Report) -> bool:
+        if report.status in self.sources:
+            return True
+        return (
+            self.during_hold
+            and report.status == S.ON_HOLD
+            and report.status_before_hold in self.sources
+        )
 
 
-def _t(name, label, sources, target, permission, automatic_for=()):
-    return Transition(name, label, frozenset(sources), target, permission, frozenset(automatic_for))
+def _t(name, label, sources, target, permission, automatic_for=(), during_hold=False):
+    return Transition(
+        name,
+        label,
+        frozenset(sources),
+        target,
+        permission,
+        frozenset(automatic_for),
+        during_hold,
+    )
 
 
 ESCALATABLE = (
@@ -115,6 +135,7 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             None,
             automatic_for=["api_key"],
+            during_hold=True,
         ),
         _t(
             "dispute_notice",
@@ -123,6 +144,7 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             None,
             automatic_for=["api_key"],
+            during_hold=True,
         ),
         _t(
             "notice_timer",
@@ -155,6 +177,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.REMOVED,
             TRIAGE,
             automatic_for=["api_key"],
+            during_hold=True,  # and it ends the hold
         ),
     )
 }
@@ -179,7 +202,7 @@ def transitions_allowed(report: Report, user) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS.values()
-        if report.status in t.sources and t.permission and user.has_perm(t.permission)
+        if t.allowed_for(report) and t.permission and user.has_perm(t.permission)
     ]
 
 
@@ -202,7 +225,7 @@ def _run(
     _check_actor(actor, transition)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
-        if report.status not in transition.sources:
+        if not transition.allowed_for(report):
             raise TransitionNotAllowed(report, transition)
         from_status = report.status
         now = timezone.now()
@@ -506,10 +529,12 @@ def report_hold_release(report_id: int, *, actor: Actor) -> Report:
     def apply(report, now):
         hold = report.holds.get(released_at__isnull=True)
         hold.released_at = min(now, hold.until)
-        hold.save(update_fields=["released_at"])
+        expired = now >= hold.until
+        hold.end_reason = Hold.EndReason.EXPIRED if expired else Hold.EndReason.RELEASED
+        hold.save(update_fields=["released_at", "end_reason"])
         report.status = report.status_before_hold
         report.status_before_hold = ""
-        data = {"held_seconds": hold.seconds, "expired": now >= hold.until}
+        data = {"held_seconds": hold.seconds, "expired": expired}
         if hold.notice_id is not None:
             notice = Notice.objects.get(pk=hold.notice_id)
             notice.report = report  # the locked row, its status already restored above
@@ -705,6 +730,9 @@ def report_confirm_removal(
                 "The removal time must lie between the notice being sent "
                 f"({notice.sent_at:%Y-%m-%d %H:%M:%S} UTC) and now."
             )
+        hold = None
+        if report.status == S.ON_HOLD:
+            hold = _hold_end_by_removal(report, notice, when, now)
         if notice is not None:
             notice.status = Notice.Status.REMOVED
             notice.removed_at = when
@@ -712,14 +740,38 @@ def report_confirm_removal(
                 notice.removal_confirmed_at = when
             notice.due_at = None
             notice.save()
-        return {
+        data = {
             "notice": notice.pk if notice else None,
             "removed_at": when.isoformat(),
             "late": bool(notice and when > notice.deadline_at),
             "source": "provider" if actor.kind == "api_key" else "analyst",
         }
+        return data | ({"hold": hold} if hold else {})
 
     return _run(report_id, "confirm_removal", actor, apply)
+
+
+def _hold_end_by_removal(report: Report, notice: Notice | None, removed_at, now) -> dict:
+    """A removal during a hold ends it: recorded on the hold for the agency that asked for it.
+
+    The notice's clock stood still from the hold's start to the removal, so its deadline moves
+    by that much (nothing, if the content was gone before the hold began).
+    """
+    hold = report.holds.select_related("agency").get(released_at__isnull=True)
+    hold.released_at = min(now, hold.until)
+    hold.end_reason = Hold.EndReason.REMOVED
+    hold.save(update_fields=["released_at", "end_reason"])
+    report.status_before_hold = ""
+    paused = max(min(removed_at, hold.released_at) - hold.started_at, timedelta(0))
+    if notice is not None and hold.notice_id == notice.pk:
+        notice.report = report
+        deadlines.notice_clock_resume(notice, held=paused)
+    return {
+        "agency": hold.agency.name,
+        "agency_reference": hold.agency_reference,
+        "held_seconds": int(paused.total_seconds()),
+        "ended": hold.end_reason,
+    }
 
 
 def _notice_withdraw(notice: Notice, now, reason: str) -> dict:

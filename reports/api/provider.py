@@ -8,6 +8,7 @@ import re
 from datetime import UTC
 
 from django import forms
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Func, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,10 +41,28 @@ from reports.workflow import (
 
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 429: ERROR}
 NOTICE_ID = re.compile(r"[0-9]+")  # ids are spelt one way: no sign, spaces or other digits
+RUNNING = [Notice.Status.OPEN, Notice.Status.OVERDUE]
+
+
+class Seconds(Func):
+    """A whole number of seconds as a duration (SQLite keeps durations as microseconds)."""
+
+    template = "(%(expressions)s * INTERVAL '1 second')"
+    output_field = DurationField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s * 1000000)")
+
+
+# Open and overdue by the deadline the notice gave (Notice.stated_deadline_at), not by the
+# hotline's own clock, which a hold stops: the filter agrees with what each notice shows.
+STATED_DEADLINE = ExpressionWrapper(
+    F("deadline_at") - Seconds("held_seconds"), output_field=DateTimeField()
+)
 STATUS_GROUPS = {
-    "open": [Notice.Status.OPEN],
-    "overdue": [Notice.Status.OVERDUE],
-    "closed": [Notice.Status.REMOVED, Notice.Status.WITHDRAWN],
+    "open": lambda now: Q(status__in=RUNNING, stated_deadline__gt=now),
+    "overdue": lambda now: Q(status__in=RUNNING, stated_deadline__lte=now),
+    "closed": lambda now: Q(status__in=[Notice.Status.REMOVED, Notice.Status.WITHDRAWN]),
 }
 
 
@@ -53,6 +72,14 @@ NOTICE_COLUMNS = {field.name for field in Notice._meta.concrete_fields}
 class NoticeSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="report.reference")
     url = serializers.CharField(source="report.canonical_url", help_text="The exact URL.")
+    status = serializers.ChoiceField(
+        source="provider_status",
+        choices=[(value, value) for value in PROVIDER_VISIBLE],
+        help_text="open until the deadline, then overdue; removed or withdrawn once closed.",
+    )
+    deadline_at = serializers.DateTimeField(
+        source="stated_deadline_at", help_text="The deadline the notice gave."
+    )
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds to the deadline; negative when overdue; null once closed."
     )
@@ -77,7 +104,7 @@ class NoticeSerializer(serializers.ModelSerializer):
     def get_seconds_left(self, notice) -> int | None:
         if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
             return None
-        return int((notice.deadline_at - timezone.now()).total_seconds())
+        return int((notice.stated_deadline_at - timezone.now()).total_seconds())
 
 
 class XARFReporterSerializer(serializers.Serializer):
@@ -144,7 +171,9 @@ class NoticeFilter(filters.FilterSet):
         form = NoticeFilterForm
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status__in=STATUS_GROUPS[value])
+        return queryset.alias(stated_deadline=STATED_DEADLINE).filter(
+            STATUS_GROUPS[value](timezone.now())
+        )
 
     def filter_since(self, queryset, name, value):
         # In UTC: PostgreSQL refuses offsets beyond 15:59 that Python accepts (up to 23:59).
@@ -235,6 +264,7 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
             # A page reads only what the list shows, not the wide report and provider rows.
             return notices.select_related("report").only(
                 *(name for name in NoticeSerializer.Meta.fields if name in NOTICE_COLUMNS),
+                "held_seconds",  # for the deadline the notice gave
                 "report__reference",
                 "report__canonical_url",
             )

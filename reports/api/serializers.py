@@ -36,8 +36,20 @@ class ReportReceiptSerializer(serializers.Serializer):
 
 class ReporterStatusSerializer(serializers.Serializer):
     reference = serializers.CharField()
-    status = serializers.ChoiceField(choices=["received", "in_progress", "closed"])
-    changed_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(
+        choices=["received", "in_progress", "closed"],
+        help_text="received for the first 24 hours, then in_progress until closed.",
+    )
+    changed_at = serializers.DateTimeField(
+        help_text="When you reported it while received; afterwards 00:00 UTC of the day the "
+        "status was first shown."
+    )
+    outcome = serializers.ChoiceField(
+        choices=["action_taken", "no_action"],
+        allow_null=True,
+        help_text="Once closed: whether the hotline had the content taken down or passed on "
+        "(action_taken), or found nothing to act on (no_action); null before.",
+    )
 
 
 class PartnerReportItemSerializer(serializers.Serializer):

@@ -40,6 +40,16 @@ class ReportFactory(DjangoModelFactory):
     status = ReportStatus.NEW
 
 
+# What report_assess_illegal needs: an assessment every test may use.
+ILLEGAL = {
+    "legal_status": "baseline",
+    "industry_category": "A1",
+    "media_type": "video",
+    "site_type": "forum",
+    "commercial": False,
+}
+
+
 def stored_values() -> list[str]:
     """Every column value of every row of every installed model, as text."""
     return [

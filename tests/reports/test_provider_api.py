@@ -27,9 +27,15 @@ from rest_framework.test import APIClient
 from hotline.actors import Actor
 from hotline.models import Provider, ProviderAPIKey
 from hotline.throttling import ProviderThrottle
-from reports import workflow
+from reports import deadlines, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
-from tests.reports.factories import AgencyFactory, ProviderFactory, ReportFactory, StaffUserFactory
+from tests.reports.factories import (
+    ILLEGAL,
+    AgencyFactory,
+    ProviderFactory,
+    ReportFactory,
+    StaffUserFactory,
+)
 from tests.xarf_schemas import xarf_validator
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +43,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/provider/notices/"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DEADLINE = timedelta(hours=24)  # HOTLINE_TAKEDOWN_DEADLINE's default, for voluntary notices
-ILLEGAL = {
-    "legal_status": "baseline",
-    "industry_category": "A1",
-    "media_type": "video",
-    "site_type": "forum",
-    "commercial": False,
-}
 # Queries of one list request, whatever the page size or the number of notices: the key (1),
 # its provider (1), the page of notices with their reports (1). Raise it only knowingly.
 LIST_QUERIES = 3
@@ -266,17 +265,28 @@ def test_the_page_size_is_capped(world):
 
 def test_status_filters_open_overdue_and_closed(world):
     overdue = world.overdue(world.alpha)
-    opened = world.notice(world.alpha)
     removed = world.removed_by_analyst(world.alpha)
     withdrawn = world.withdrawn(world.alpha)
     world.notice(world.beta)
     world.overdue(world.beta)
+    opened = world.notice(world.alpha)
     client = world.client("alpha")
 
     assert ids(client.get(f"{BASE}?status=open")) == [opened.pk]
     assert ids(client.get(f"{BASE}?status=overdue")) == [overdue.pk]
     assert ids(client.get(f"{BASE}?status=closed")) == [withdrawn.pk, removed.pk]
-    assert ids(client.get(BASE)) == [withdrawn.pk, removed.pk, opened.pk, overdue.pk]
+    assert ids(client.get(BASE)) == [opened.pk, withdrawn.pk, removed.pk, overdue.pk]
+
+
+def test_a_notice_is_overdue_from_its_deadline_even_before_the_clock_fires(world):
+    notice = world.notice(world.alpha)
+    world.clock.move_to(notice.deadline_at)
+    client = world.client("alpha")
+
+    assert refreshed(notice).status == Notice.Status.OPEN  # the sweep has not run yet
+    assert client.get(f"{BASE}{notice.pk}/").json()["status"] == "overdue"
+    assert ids(client.get(f"{BASE}?status=overdue")) == [notice.pk]
+    assert ids(client.get(f"{BASE}?status=open")) == []
 
 
 def test_since_keeps_notices_sent_at_or_after_it(world):
@@ -903,3 +913,207 @@ def test_any_id_that_is_not_your_own_is_a_404(crowded_world, data):
     if ROUTE_SEGMENT.fullmatch(segment):  # the view answered, not the URL router
         assert answer(response) == answer(call(world.client(who), endpoint, missing_id()))
     assert rows() == before
+
+
+# --- a police hold is invisible to the provider -----------------------------------------------
+# Two notices are sent to the same provider at the same moment; an agency asks the hotline to
+# hold one of them. Whatever the provider asks or answers, the two must look alike.
+
+HOLD_FOR = timedelta(days=5)
+
+
+def twins(world) -> tuple[Notice, Notice]:
+    """(held, plain): notices sent at the same moment; the first put on hold an hour later."""
+    reports = [world.report(world.alpha) for _ in range(2)]
+    held, plain = (workflow.report_send_notice(r.pk, actor=world.actor) for r in reports)
+    world.clock.shift(timedelta(hours=1))
+    workflow.report_hold(
+        held.report_id,
+        actor=world.actor,
+        agency_id=AgencyFactory(name="National Police").pk,
+        until=timezone.now() + HOLD_FOR,
+        agency_reference="POL-2025-117",
+    )
+    return refreshed(held), refreshed(plain)
+
+
+def provider_sees(world, notice: Notice) -> dict:
+    """Every view the provider has of the notice, with what names this one notice taken out."""
+    client = world.client("alpha")
+    listed = {item["id"]: item for item in client.get(f"{BASE}?page_size=200").json()["results"]}
+    views = {
+        "detail": client.get(f"{BASE}{notice.pk}/").json(),
+        "listed": listed[notice.pk],
+        "xarf": client.get(f"{BASE}{notice.pk}/?format=xarf").json(),
+        "in_filter": [
+            name
+            for name in ("open", "overdue", "closed")
+            if notice.pk in ids(client.get(f"{BASE}?status={name}"))
+        ],
+    }
+    text = json.dumps(views, sort_keys=True)
+    report = notice.report
+    for own in (str(notice.uuid), report.reference, report.canonical_url, report.host):
+        text = text.replace(own, "<own>")
+    return json.loads(text.replace(f'"id": {notice.pk}', '"id": "<own>"'))
+
+
+def without_repeat_count(views: dict) -> dict:
+    """Repeats are not sent while held: the count of repeats received is the one difference."""
+    for name in ("detail", "listed"):
+        views[name].pop("repeats_sent")
+    return views
+
+
+def test_during_and_after_a_hold_the_notice_looks_like_one_never_held(world):
+    held, plain = twins(world)
+    sent = plain.sent_at
+    for at, status in (
+        (sent + timedelta(hours=1), "open"),
+        (sent + DEADLINE - timedelta(seconds=1), "open"),
+        (sent + DEADLINE, "overdue"),
+        (sent + DEADLINE + timedelta(days=2), "overdue"),
+    ):
+        world.clock.move_to(at)
+        deadlines.sweep_due()
+        seen = provider_sees(world, refreshed(held))
+        assert without_repeat_count(seen) == without_repeat_count(provider_sees(world, plain))
+        assert seen["detail"]["status"] == status
+        assert moment(seen["detail"]["deadline_at"]) == sent + DEADLINE
+        assert seen["detail"]["seconds_left"] == int((sent + DEADLINE - at).total_seconds())
+        assert "hold" not in json.dumps(seen).lower()
+    assert Report.objects.get(pk=held.report_id).status == ReportStatus.ON_HOLD
+
+    workflow.report_hold_release(held.report_id, actor=world.actor)
+    world.clock.shift(timedelta(hours=1))
+    deadlines.sweep_due()
+    assert refreshed(held).deadline_at > sent + DEADLINE  # the hotline's own clock moved...
+    seen = provider_sees(world, refreshed(held))
+    assert without_repeat_count(seen) == without_repeat_count(provider_sees(world, plain))
+    assert moment(seen["detail"]["deadline_at"]) == sent + DEADLINE  # ...what was said did not
+
+    world.clock.move_to(refreshed(held).deadline_at)
+    deadlines.sweep_due()
+    repeat = OutgoingMessage.objects.get(notice=held, kind=OutgoingMessage.Kind.REPEAT)
+    first_repeat = OutgoingMessage.objects.filter(notice=plain, kind="repeat").earliest("pk")
+    assert repeat.subject.replace(held.report.reference, "") == first_repeat.subject.replace(
+        plain.report.reference, ""
+    )
+
+
+def test_acknowledging_a_held_notice_is_accepted_as_outside_a_hold(world):
+    held, plain = twins(world)
+    client = world.client("alpha")
+
+    answers = [client.post(f"{BASE}{notice.pk}/acknowledge/") for notice in (held, plain)]
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert without_repeat_count(provider_sees(world, refreshed(held))) == without_repeat_count(
+        provider_sees(world, plain)
+    )
+    assert refreshed(held).acknowledged_at == timezone.now()
+    event = provider_events(world.key_alpha)[0]
+    assert (event.verb, event.from_status, event.to_status) == (
+        "acknowledge_notice",
+        ReportStatus.ON_HOLD,
+        ReportStatus.ON_HOLD,
+    )
+
+
+def test_a_dispute_of_a_held_notice_is_recorded_and_waits_for_the_analysts(world, admin_client):
+    held, plain = twins(world)
+    client = world.client("alpha")
+    reason = "This forum is run by a customer; we have passed the notice on."
+
+    answers = [
+        client.post(f"{BASE}{notice.pk}/dispute/", {"reason": reason}, format="json")
+        for notice in (held, plain)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert "hold" not in answers[0].content.decode().lower()
+    assert provider_sees(world, refreshed(held)) == provider_sees(world, refreshed(plain))
+    held = refreshed(held)
+    assert (held.disputed_at, held.dispute_reason) == (timezone.now(), reason)
+    assert held.report.status == ReportStatus.ON_HOLD
+    page = admin_client.get("/admin/reports/report/?queue=disputed").content.decode()
+    assert held.report.reference in page
+
+
+def test_a_removal_during_a_hold_closes_the_notice_and_ends_the_hold(world, client, admin_user):
+    held, plain = twins(world)
+    started = timezone.now()
+    world.clock.move_to(held.sent_at + DEADLINE + timedelta(hours=6))  # past the first deadline
+    removed_at = timezone.now() - timedelta(hours=1)
+    provider = world.client("alpha")
+
+    answers = [
+        provider.post(
+            f"{BASE}{n.pk}/removed/", {"removed_at": removed_at.isoformat()}, format="json"
+        )
+        for n in (held, plain)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200], answers[0].json()
+    assert provider_sees(world, refreshed(held)) == provider_sees(world, refreshed(plain))
+    assert answers[0].json()["status"] == "removed"
+    held = refreshed(held)
+    assert held.status == Notice.Status.REMOVED
+    assert held.removed_at == held.removal_confirmed_at == removed_at
+    assert held.due_at is None
+    # The clock stood still from the hold's start to the removal: not late, unlike its twin.
+    assert held.held_seconds == (removed_at - started).total_seconds()
+    assert held.deadline_at == held.sent_at + DEADLINE + (removed_at - started)
+    report = Report.objects.get(pk=held.report_id)
+    assert (report.status, report.status_before_hold) == (ReportStatus.REMOVED, "")
+    hold = report.holds.get()
+    assert (hold.released_at, hold.end_reason) == (timezone.now(), "removed")
+    event = report.events.get(verb="confirm_removal")
+    assert (event.from_status, event.to_status) == (ReportStatus.ON_HOLD, ReportStatus.REMOVED)
+    assert event.data["late"] is False
+    assert event.data["hold"] == {
+        "agency": "National Police",
+        "agency_reference": "POL-2025-117",
+        "held_seconds": held.held_seconds,
+        "ended": "removed",
+    }
+    twin_event = Event.objects.get(report_id=plain.report_id, verb="confirm_removal")
+    assert twin_event.data["late"] is True
+
+    world.clock.shift(HOLD_FOR)  # the hold's end passes: nothing left to release or send
+    deadlines.sweep_due()
+    assert not report.events.filter(verb="release_hold").exists()
+    assert list(held.messages.values_list("kind", flat=True)) == ["notice"]
+    client.force_login(admin_user)  # the supervisor's view of the hold, for the agency
+    page = client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
+    assert "content removed during the hold" in page
+
+
+def test_a_removal_made_before_the_hold_but_reported_during_it_moves_no_deadline(world):
+    held, _ = twins(world)
+    removed_at = held.sent_at + timedelta(minutes=30)  # the hold began an hour after sending
+    world.clock.shift(timedelta(hours=2))
+
+    response = world.client("alpha").post(
+        f"{BASE}{held.pk}/removed/", {"removed_at": removed_at.isoformat()}, format="json"
+    )
+
+    assert response.status_code == 200
+    held = refreshed(held)
+    assert (held.held_seconds, held.deadline_at) == (0, held.sent_at + DEADLINE)
+    assert held.report.holds.get().end_reason == "removed"
+
+
+def test_after_a_hold_no_reminder_says_a_deadline_that_has_passed(world):
+    held, _ = twins(world)
+    stated = held.sent_at + DEADLINE
+    world.clock.shift(timedelta(hours=6))  # held for longer than a reminder comes early
+    workflow.report_hold_release(held.report_id, actor=world.actor)
+
+    while timezone.now() < refreshed(held).deadline_at + timedelta(hours=1):
+        world.clock.shift(timedelta(minutes=30))
+        deadlines.sweep_due()
+
+    messages = list(held.messages.order_by("pk"))
+    assert [m.kind for m in messages] == ["notice", "repeat"]
+    assert all(stated.strftime("%Y-%m-%dT%H:%M:%SZ") in m.subject for m in messages)

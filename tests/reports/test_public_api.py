@@ -3,7 +3,7 @@
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -109,11 +109,11 @@ def test_the_reporter_sees_the_status_with_the_tracking_secret(api_client, recei
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"reference", "status", "changed_at"}
+    assert set(body) == {"reference", "status", "changed_at", "outcome"}
     assert body["reference"] == receipt["reference"]
-    assert body["status"] == "received"
+    assert (body["status"], body["outcome"]) == ("received", None)
     report = Report.objects.get()
-    assert body["changed_at"].replace("Z", "+00:00") == report.status_changed_at.isoformat()
+    assert body["changed_at"].replace("Z", "+00:00") == report.received_at.isoformat()
 
 
 def test_a_reference_typed_in_lower_case_is_found(api_client, receipt):
@@ -144,7 +144,7 @@ def test_without_the_right_secret_a_report_cannot_be_told_from_a_missing_one(api
 @pytest.mark.parametrize(
     ("original_status", "shown"),
     [
-        (ReportStatus.NEW, "received"),
+        (ReportStatus.NEW, "in_progress"),
         (ReportStatus.IN_REVIEW, "in_progress"),
         (ReportStatus.ACTIONABLE, "in_progress"),
         (ReportStatus.ON_HOLD, "in_progress"),
@@ -156,16 +156,19 @@ def test_without_the_right_secret_a_report_cannot_be_told_from_a_missing_one(api
     ],
 )
 def test_a_duplicate_shows_the_status_of_its_original(api_client, original_status, shown):
-    original = post_json(api_client, {"url": URL}).json()
-    duplicate = post_json(api_client, {"url": URL + "#again"}).json()
-    Report.objects.filter(reference=original["reference"]).update(
-        status=original_status, status_changed_at=datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
-    )
+    with time_machine.travel(datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC), tick=False) as clock:
+        original = post_json(api_client, {"url": URL}).json()
+        duplicate = post_json(api_client, {"url": URL + "#again"}).json()
+        clock.shift(timedelta(hours=2))
+        Report.objects.filter(reference=original["reference"]).update(
+            status=original_status, status_changed_at=datetime.now(UTC)
+        )
+        clock.shift(timedelta(days=2))
 
-    for receipt in (original, duplicate):
-        body = get_status(api_client, receipt["reference"], receipt["tracking_secret"]).json()
-        assert body["status"] == shown
-        assert body["changed_at"] == "2031-05-06T07:08:09Z"
+        for receipt in (original, duplicate):
+            body = get_status(api_client, receipt["reference"], receipt["tracking_secret"]).json()
+            assert body["status"] == shown
+            assert body["changed_at"] == "2031-05-07T00:00:00Z"
     assert Report.objects.get(reference=duplicate["reference"]).status == "duplicate"
 
 

@@ -707,3 +707,27 @@ def test_transitions_allowed_lists_what_the_role_may_do_in_the_state(world):
     assert names(world.analyst) == {"set_hosting", "forward"}
     assert names(world.supervisor) == {"set_hosting", "forward", "escalate", "hold"}
     assert workflow.transitions_allowed(report, world.auditor) == []
+
+
+@pytest.mark.parametrize(
+    ("before_hold", "allowed"),
+    [
+        (S.ACTIONABLE, set()),
+        (S.TAKEDOWN_REQUESTED, {"acknowledge_notice", "dispute_notice", "confirm_removal"}),
+        (S.OVERDUE, {"acknowledge_notice", "dispute_notice", "confirm_removal"}),
+    ],
+)
+def test_a_hold_lets_through_the_answers_to_the_notice_it_paused(world, before_hold, allowed):
+    # A provider's answers are taken during a hold as outside one; nothing else is.
+    report = put_in_status(world, S.ON_HOLD, before_hold=before_hold)
+    answers = {"acknowledge_notice", "dispute_notice", "confirm_removal"}
+
+    assert {name for name in answers if TRANSITIONS[name].allowed_for(report)} == allowed
+    assert ("confirm_removal" in allowed) == (
+        "confirm_removal" in {t.name for t in workflow.transitions_allowed(report, world.analyst)}
+    )
+    if not allowed:
+        snapshot = stored_values()
+        with pytest.raises(TransitionNotAllowed, match="is on hold;"):
+            workflow.report_confirm_removal(report.pk, actor=as_user(world.analyst))
+        assert stored_values() == snapshot
