@@ -13,7 +13,7 @@ def notice_wake(notice_id: int, key: str) -> list[str]:
 @shared_task(bind=True, ignore_result=True)
 def sweep_due(self) -> str:
     summary = deadlines.sweep_due().summary()
-    deadlines.worker_heartbeat_record(self.request.hostname or "local")
+    deadlines.worker_heartbeat_record(self.request.hostname)
     return summary
 
 

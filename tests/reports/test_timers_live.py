@@ -396,10 +396,14 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
 ):
     report = actionable_report(supervisor, ProviderFactory())
     notice = send_notice(supervisor, report)
+    live.configure(HOTLINE_TAKEDOWN_DEADLINE="1h")
+    later = send_notice(supervisor, actionable_report(supervisor, ProviderFactory()))
     client = live.broker_client()
 
-    # No worker runs: the deadline's wake task and the delivery task wait in Redis.
+    # No worker runs: the deadline's wake task and the delivery task wait in Redis. A deadline
+    # beyond the wake-up horizon (2 minutes) gets no wake task: the sweep alone fires it.
     waiting = queued_tasks(client)
+    assert later.deadline_at - later.sent_at == timedelta(hours=1)
     assert wake_tasks_for(waiting) == {notice.pk: [notice.deadline_at]}
     assert "reports.tasks.message_deliver" in {header["task"] for header in waiting}
 
@@ -412,7 +416,8 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
     live.wait_worker_ready(worker)
     beat.wait_for_log("beat: Starting")
 
-    wait_overdue(notice)
+    fired = wait_overdue(notice)
+    print(f"FLUSHALL: from deadline to firing {fired.at - notice.deadline_at}")
     wait_sent(notice, KIND.REPEAT)
     # No timer task survived the flush: a beat sweep did it (and later ones found nothing).
     wait_until(
@@ -423,15 +428,15 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
     wait_for_sweeps(worker, 1)
     assert wake_results(worker) == []
     assert_fired_once(notice)
-    # The notice's own delivery task was lost too; its row waits for the sweep's grace period
-    # (a minute), after which a sweep sends it, once.
-    message = OutgoingMessage.objects.get(notice=notice, kind=KIND.NOTICE)
-    assert message.sent_at is None
+    # The notices' own delivery tasks were lost too; their rows wait for the sweep's grace
+    # period (a minute), after which a sweep sends each, once.
+    unsent = list(OutgoingMessage.objects.filter(kind=KIND.NOTICE, sent_at__isnull=True))
+    assert {message.notice_id for message in unsent} == {notice.pk, later.pk}
     monkeypatch.setattr(deadlines, "UNSENT_GRACE", timedelta(0))
-    assert deadlines.sweep_due().messages_sent == 1
+    assert deadlines.sweep_due().messages_sent == 2
     assert deadlines.sweep_due().messages_sent == 0
-    assert [sent.subject for sent in mailoutbox] == [message.subject]
-    assert not OutgoingMessage.objects.filter(notice=notice, sent_at__isnull=True).exists()
+    assert sorted(sent.subject for sent in mailoutbox) == sorted(m.subject for m in unsent)
+    assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
 
 
 # --- 3. the worker holding the timers is killed --------------------------------------------------
@@ -467,9 +472,11 @@ def test_a_killed_worker_loses_no_deadline_and_the_next_fires_each_once(live, su
     live.wait_worker_ready(second)
     beat.wait_for_log("beat: Starting")
 
+    late = timedelta(0)
     for notice in notices:
-        wait_overdue(notice)
+        late = max(late, wait_overdue(notice).at - notice.deadline_at)
         wait_sent(notice, KIND.REPEAT)
+    print(f"worker SIGKILL: longest from deadline to firing {late}")
     wait_for_sweeps(second, 1)
     for notice in notices:
         assert_fired_once(notice)
@@ -542,7 +549,7 @@ BROKER_DOWN = re.compile(r"(Cannot connect to|Connection error: ).*Connection re
 
 
 def test_a_redis_outage_stops_no_deadline_and_nobody_restarts_anything(
-    live, supervisor, redis_server, settings
+    live, supervisor, redis_server, settings, client
 ):
     # Worker and beat run supervised, as `make run` and the README start them; the worker must
     # not even need the supervisor.
@@ -573,6 +580,11 @@ def test_a_redis_outage_stops_no_deadline_and_nobody_restarts_anything(
         lambda: timezone.now() > down_at + OUTAGE, timeout=SLACK + 10, what="the outage to last"
     )
     assert timezone.now() > max(notice.deadline_at for notice in during)
+    # Monitoring sees it: nobody has swept for seconds, and the deadlines due wait.
+    settings.HOTLINE_CLOCK_STALL_SECONDS = 3
+    stalled = client.get("/healthz/clock")
+    assert stalled.status_code == 503, stalled.json()
+    assert stalled.json()["due_notices"] == len(during)
     redis_server.start()
     back_at = timezone.now()
     assert back_at < min(notice.deadline_at for notice in after)
@@ -589,6 +601,9 @@ def test_a_redis_outage_stops_no_deadline_and_nobody_restarts_anything(
     wait_for_sweeps(worker, 1)
     for notice in during + after:
         assert_fired_once(notice)
+    recovered = client.get("/healthz/clock")
+    assert recovered.status_code == 200, recovered.json()
+    assert worker.node in recovered.json()["workers"]
     # The same worker and beat processes throughout: nothing crashed, nothing was restarted.
     assert worker.lines(RESTARTED) == [] and beat.lines(RESTARTED) == []
     assert worker.alive() and beat.alive()
