@@ -314,7 +314,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker whose broker is gone keeps retrying, however long the outage (Celery gives up after
-# 100 attempts by default, about 48 minutes).
+# 100 attempts by default, about 47 minutes).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
