@@ -304,9 +304,6 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
-    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-        # Kombu's Redis transport with the fix that keeps a worker alive when Redis drops.
-        CELERY_BROKER_TRANSPORT = "config.redis_transport:Transport"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
