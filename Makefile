@@ -18,11 +18,12 @@ $(STAMP): requirements-dev.txt
 venv: $(STAMP)
 
 # The embedded default: SQLite and Celery's filesystem transport under var/, demo data,
-# web + worker + beat in one command. Ctrl-C stops all three.
+# web + worker + beat in one command. The worker (with beat) is started again whenever it
+# exits (bin/keep-running). Ctrl-C stops all three.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
-	@$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+	@bin/keep-running $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
 	    --schedule=var/celerybeat-schedule & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)

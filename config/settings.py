@@ -225,7 +225,12 @@ HOTLINE_ESCALATE_AFTER = env.str("HOTLINE_ESCALATE_AFTER", default="")
 HOTLINE_ESCALATION_AGENCY = env.str("HOTLINE_ESCALATION_AGENCY", default="")
 # Empty: notices go out at once. Otherwise a notice waits this long after the police were told.
 HOTLINE_LEA_WINDOW = env.str("HOTLINE_LEA_WINDOW", default="")
-HOTLINE_SWEEP_INTERVAL_SECONDS = env.int("HOTLINE_SWEEP_INTERVAL_SECONDS", default=30)
+# The sweep is the clock: every few seconds it fires what the database says is due (~4 ms idle).
+HOTLINE_SWEEP_INTERVAL_SECONDS = env.int("HOTLINE_SWEEP_INTERVAL_SECONDS", default=5)
+# Wake-up tasks with an ETA only for moments this close; the sweep fires everything later.
+HOTLINE_WAKE_HORIZON = env.str("HOTLINE_WAKE_HORIZON", default="2m")
+# /healthz/clock answers 503 when no worker swept for this long, or a due notice waited this long.
+HOTLINE_CLOCK_STALL_SECONDS = env.int("HOTLINE_CLOCK_STALL_SECONDS", default=60)
 HOTLINE_SWEEP_BATCH = env.int("HOTLINE_SWEEP_BATCH", default=500)
 
 # E-mail: EMAIL_URL (e.g. smtp+tls://user:pass@host:587); else SMTP on localhost in production,
@@ -305,6 +310,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker is gone keeps retrying, however long the outage (Celery gives up after
+# 100 attempts by default, about 47 minutes).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 CELERY_BEAT_SCHEDULE = {

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hotline.views import healthz
 from reports.dashboard import sla_dashboard
-from reports.views import report_form
+from reports.views import clock_healthz, report_form
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="report-form", permanent=False)),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/clock", clock_healthz, name="healthz-clock"),
     path("admin/sla/", admin.site.admin_view(sla_dashboard), name="sla-dashboard"),
     path("admin/", admin.site.urls),
 ]

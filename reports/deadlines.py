@@ -1,10 +1,11 @@
 """Deadline arithmetic, timer scheduling and the due-notice sweep.
 
-The database holds every deadline; Celery only wakes things up. Each running notice carries
-``due_at``, the next moment something must happen to it. ETA tasks are scheduled on commit for
-the moments ahead; when one fires it reloads the notice and does nothing unless the notice
-still has that deadline and something is due. The beat sweep finds the same work by ``due_at``
-alone, so a deadline fires even if the broker lost every task or a worker died.
+The database holds every deadline and is the clock; Celery only wakes things up. Each running
+notice carries ``due_at``, the next moment something must happen to it, and the beat sweep,
+every few seconds, fires what is due by ``due_at`` alone, so a deadline fires even if the broker
+lost every task or a worker died. ETA tasks are scheduled on commit only for the moments inside
+a short horizon (a short deadline in a test or a demo); when one fires it reloads the notice and
+does nothing unless the notice still has that deadline and something is due.
 """
 
 import logging
@@ -18,7 +19,15 @@ from django.utils import timezone
 from hotline.models import Agency
 from hotline.policy import duration_setting
 from reports.broker import broker_send
-from reports.models import Escalation, Hold, Notice, OutgoingMessage, Report, ReportStatus
+from reports.models import (
+    Escalation,
+    Hold,
+    Notice,
+    OutgoingMessage,
+    Report,
+    ReportStatus,
+    WorkerHeartbeat,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +145,15 @@ def _clock_key(notice: Notice) -> str:
 
 
 def _send_wakes(notice_id: int, key: str, moments: list[datetime]) -> None:
-    # A lost wake-up costs at most one sweep interval.
+    """Wake-ups only inside the horizon: an ETA hours ahead would wait in a worker's memory,
+    be redelivered after the visibility timeout, and be in flight whenever Redis drops. The
+    sweep fires every moment, these only make a near one exact; a lost one costs a sweep."""
+    horizon = duration_setting("HOTLINE_WAKE_HORIZON")
+    if horizon is None:
+        return
+    last = timezone.now() + horizon
     for moment in moments:
-        if not broker_send(WAKE_TASK, [notice_id, key], eta=moment):
+        if moment <= last and not broker_send(WAKE_TASK, [notice_id, key], eta=moment):
             return
 
 
@@ -165,6 +180,17 @@ class SweepResult:
             f"notices: {fired or 'nothing due'}; holds released: {self.holds_released}; "
             f"messages delivered: {self.messages_sent}; failed: {len(self.failed)}"
         )
+
+
+# Heartbeats of workers not seen for this long are dropped (replaced containers, renamed hosts).
+HEARTBEAT_KEPT = timedelta(days=1)
+
+
+def worker_heartbeat_record(node: str) -> None:
+    """The worker ``node`` just finished a sweep."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(node=node, defaults={"swept_at": now})
+    WorkerHeartbeat.objects.filter(swept_at__lt=now - HEARTBEAT_KEPT).delete()
 
 
 def due_notices(now: datetime, *, exclude=()):

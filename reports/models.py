@@ -534,3 +534,15 @@ class PartnerSubmission(models.Model):
 
     def __str__(self):
         return f"{self.partner_id}:{self.idempotency_key}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last finished a beat sweep: proof that somebody runs the clock.
+
+    Operational state, not case history: overwritten at every sweep, so no audit event."""
+
+    node = models.CharField(max_length=255, unique=True)  # celery@hostname
+    swept_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.node} at {self.swept_at:%Y-%m-%d %H:%M:%S}"

@@ -10,9 +10,11 @@ def notice_wake(notice_id: int, key: str) -> list[str]:
     return deadlines.notice_wake(notice_id, key)
 
 
-@shared_task(ignore_result=True)
-def sweep_due() -> str:
-    return deadlines.sweep_due().summary()
+@shared_task(bind=True, ignore_result=True)
+def sweep_due(self) -> str:
+    summary = deadlines.sweep_due().summary()
+    deadlines.worker_heartbeat_record(self.request.hostname)
+    return summary
 
 
 @shared_task(ignore_result=True)

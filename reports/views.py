@@ -1,15 +1,19 @@
-"""The public report form: plain HTML, works without JavaScript."""
+"""The public report form (plain HTML, works without JavaScript) and the clock's health."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.actors import Actor
 from hotline.throttling import PublicIntakeThrottle
 from reports.forms import PublicReportForm
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel
+from reports.selectors import clock_health
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,3 +47,22 @@ def report_form(request):
                 status=201,
             )
     return render(request, "reports/report_form.html", {"form": form}, status=400)
+
+
+@never_cache
+@require_GET
+def clock_healthz(request):
+    """Readiness of the deadline clock: 200 while workers sweep and nothing due waits, 503
+    naming what stalled. /healthz (the web process's own liveness) does not depend on it."""
+    health = clock_health()
+    body = {
+        "clock": "stalled" if health.stalled else "ok",
+        "last_sweep_age_seconds": health.last_sweep_age,
+        "workers": health.workers,
+        "due_notices": health.due_notices,
+        "oldest_due_age_seconds": health.oldest_due_age,
+        "stall_after_seconds": settings.HOTLINE_CLOCK_STALL_SECONDS,
+    }
+    if health.stalled:
+        body["detail"] = f"Clock stalled: {health.detail}."
+    return JsonResponse(body, status=503 if health.stalled else 200)

@@ -2,14 +2,16 @@
 
 The processes run ``celery -A config worker`` / ``celery -A config beat`` from this checkout,
 against the test database (the one pytest-django created, read from the live connection) and a
-Redis database of their own (``BROKER_URL``), which the test process publishes to as well (see
-``use_broker``). Every wait here is bounded, and every process started is stopped by ``stop_all``.
+redis-server the tests start themselves (``RedisServer``, on a free port: flushing or stopping it
+touches nobody else's Redis), which the test process publishes to as well (see ``use_broker``).
+Every wait here is bounded, and every process started is stopped by ``stop_all``.
 """
 
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,9 +26,10 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 
-BROKER_DB = 15
-BROKER_URL = f"redis://127.0.0.1:6379/{BROKER_DB}"
 BASE_DIR = Path(settings.BASE_DIR)
+KEEP_RUNNING = str(BASE_DIR / "bin" / "keep-running")  # the supervisor `make run` uses
+RESTARTED = re.compile(r"^keep-running: .* exited with status")
+REDIS_PORTS = range(6401, 6410)  # kept clear of the shared Redis on 6379
 START_TIMEOUT = 45.0  # seconds for a worker or beat to come up on a busy machine
 STOP_TIMEOUT = 8.0
 
@@ -35,10 +38,6 @@ SWEEP_DONE = re.compile(r"Task reports\.tasks\.sweep_due\[[^\]]+\] succeeded in 
 WAKE_DONE = re.compile(r"Task reports\.tasks\.notice_wake\[[^\]]+\] succeeded in [^:]+: (.*)$")
 WAKE_RECEIVED = re.compile(r"Task reports\.tasks\.notice_wake\[[^\]]+\] received")
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback")
-
-
-def broker_redis() -> redis.Redis:
-    return redis.Redis.from_url(BROKER_URL)
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, every=0.1):
@@ -64,6 +63,54 @@ def worker_database_url() -> str:
     host = params.get("HOST") or "127.0.0.1"
     port = params.get("PORT") or 5432
     return f"postgres://{auth}@{host}:{port}/{quote(params['NAME'], safe='')}"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class RedisServer:
+    """A redis-server of the test's own on 127.0.0.1, without persistence: what it holds is
+    lost when it stops, as in an outage or a FLUSHALL."""
+
+    def __init__(self, workdir: Path):
+        self.port = next((port for port in REDIS_PORTS if _port_free(port)), None)
+        if self.port is None:
+            raise RuntimeError(f"no free port for a redis-server in {REDIS_PORTS}")
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.popen: subprocess.Popen | None = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_timeout=5)
+
+    def start(self) -> None:
+        argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port)]
+        argv += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+        log = (self.workdir / f"redis-{self.port}.log").open("ab")
+        self.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+        def answers():
+            if self.popen.poll() is not None:
+                raise AssertionError(f"redis-server on port {self.port} exited")
+            try:
+                return self.client().ping()
+            except redis.ConnectionError:
+                return False
+
+        wait_until(answers, timeout=START_TIMEOUT, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        """Gone at once, like a crashed Redis: nothing saved."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(timeout=STOP_TIMEOUT)
 
 
 def _reset_producer_pools(app) -> None:
@@ -171,8 +218,9 @@ class LiveCelery:
     """Starts workers and beat with one environment, shared with this process's settings when
     ``django_settings`` (pytest-django's fixture) is given."""
 
-    def __init__(self, tmp_path: Path, django_settings=None):
+    def __init__(self, tmp_path: Path, broker_url: str, django_settings=None):
         self.tmp_path = tmp_path
+        self.broker_url = broker_url
         self.settings = django_settings
         self.procs: list[Proc] = []
         var_dir = tmp_path / "var"
@@ -182,7 +230,7 @@ class LiveCelery:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONUNBUFFERED": "1",
             "DATABASE_URL": worker_database_url(),
-            "CELERY_BROKER_URL": BROKER_URL,
+            "CELERY_BROKER_URL": broker_url,
             "EMAIL_URL": "memorymail://",
             "HOTLINE_VAR_DIR": str(var_dir),
             "HOTLINE_SWEEP_INTERVAL_SECONDS": "1",
@@ -192,6 +240,9 @@ class LiveCelery:
             "CELERY_SKIP_CHECKS": "1",
         }
 
+    def broker_client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.broker_url, socket_timeout=5)
+
     def configure(self, **values) -> None:
         """Set HOTLINE_* settings for every process started afterwards (and for this one)."""
         for name, value in values.items():
@@ -199,13 +250,16 @@ class LiveCelery:
                 setattr(self.settings, name, value)
             self.env[name] = str(value)
 
-    def _celery(self, name: str, *args: str, node: str = "") -> Proc:
+    def _celery(self, name: str, *args: str, node: str = "", supervised=False) -> Proc:
         argv = [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"]
+        if supervised:
+            argv = [KEEP_RUNNING, *argv]
         proc = Proc(name, argv, dict(self.env), self.tmp_path / f"{name}.log", node)
         self.procs.append(proc)
         return proc
 
-    def start_worker(self, name: str = "worker", *, wait: bool = True) -> Proc:
+    def start_worker(self, name: str = "worker", *, wait: bool = True, supervised=False) -> Proc:
+        """``supervised``: under bin/keep-running, as `make run` starts it."""
         node = f"{name}-{os.getpid()}@127.0.0.1"
         proc = self._celery(
             name,
@@ -220,6 +274,7 @@ class LiveCelery:
             "-n",
             node,
             node=node,
+            supervised=supervised,
         )
         if wait:
             self.wait_worker_ready(proc)
@@ -232,10 +287,10 @@ class LiveCelery:
         wait_until(
             lambda: app.control.ping(destination=[proc.node], timeout=1.0),
             timeout=15,
-            what=f"{proc.node} to answer a ping on {BROKER_URL}",
+            what=f"{proc.node} to answer a ping on {self.broker_url}",
         )
 
-    def start_beat(self, *, wait: bool = True) -> Proc:
+    def start_beat(self, *, wait: bool = True, supervised=False) -> Proc:
         proc = self._celery(
             "beat",
             "beat",
@@ -243,6 +298,7 @@ class LiveCelery:
             str(self.tmp_path / "celerybeat-schedule"),
             "--pidfile",
             str(self.tmp_path / "celerybeat.pid"),
+            supervised=supervised,
         )
         if wait:
             proc.wait_for_log("beat: Starting")

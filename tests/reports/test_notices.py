@@ -201,18 +201,29 @@ def test_the_deadline_setting_is_read_when_sending(actor, clock, settings):
     assert notice.policy == "default: 30s"
 
 
-def test_on_commit_the_delivery_and_the_timers_are_handed_to_the_broker(
+def test_on_commit_the_delivery_goes_to_the_broker_and_no_wake_up_hours_ahead(
     actor, clock, sent_task, django_capture_on_commit_callbacks
 ):
+    report = ActionableReportFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        send(report, actor)
+    message = OutgoingMessage.objects.get()
+    # Reminder (20 h) and deadline (24 h) are beyond the wake-up horizon: the sweep fires them.
+    assert sent_task == [("reports.tasks.message_deliver", [message.pk], None)]
+
+
+def test_a_deadline_inside_the_wake_up_horizon_gets_its_wake_up_on_commit(
+    actor, clock, sent_task, settings, django_capture_on_commit_callbacks
+):
+    settings.HOTLINE_TAKEDOWN_DEADLINE = "90s"  # the horizon is 2 minutes
     report = ActionableReportFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notice = send(report, actor)
     message = OutgoingMessage.objects.get()
     key = notice.deadline_at.isoformat()
-    assert sorted(sent_task, key=lambda call: (call[0], str(call[2]))) == [
+    assert sorted(sent_task, key=lambda call: call[0]) == [
         ("reports.tasks.message_deliver", [message.pk], None),
-        ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(hours=20)),  # reminder
-        ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(hours=24)),  # deadline
+        ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(seconds=90)),
     ]
 
 

@@ -13,6 +13,7 @@ their own worker and beat; 4 runs two sweeps in two threads of this process.
 """
 
 import ast
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +31,11 @@ from reports import deadlines, workflow
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report, ReportStatus
 from tests.reports.factories import AgencyFactory, ProviderFactory, ReportFactory, StaffUserFactory
 from tests.reports.live_worker import (
-    BROKER_URL,
+    RESTARTED,
     WAKE_DONE,
     WAKE_RECEIVED,
     LiveCelery,
-    broker_redis,
+    RedisServer,
     queued_tasks,
     sweep_through,
     sweeps_done,
@@ -68,13 +69,24 @@ ON_TIME = timedelta(seconds=3)
 SLACK = 10  # seconds past a moment that a wait gives up
 
 
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """The broker of these tests: a redis-server of their own, which they may flush."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def live(settings, tmp_path, transactional_db):
+def live(settings, tmp_path, transactional_db, redis_server):
     """Starts worker and beat processes; this process publishes to their broker meanwhile."""
-    client = broker_redis()
+    client = redis_server.client()
     client.flushdb()
-    with use_broker(BROKER_URL):
-        celery = LiveCelery(tmp_path, settings)
+    with use_broker(redis_server.url):
+        celery = LiveCelery(tmp_path, redis_server.url, settings)
         celery.configure(**BASE_POLICY)
         try:
             yield celery
@@ -86,13 +98,13 @@ def live(settings, tmp_path, transactional_db):
 
 
 @pytest.fixture(scope="class")
-def shared_celery(django_db_setup, tmp_path_factory):
+def shared_celery(django_db_setup, tmp_path_factory, redis_server):
     """One worker for a class of tests: it reads deadlines from the rows, so its own settings
     only matter where it sends a scheduled notice (1h: none turns overdue during a test)."""
-    client = broker_redis()
+    client = redis_server.client()
     client.flushdb()
-    with use_broker(BROKER_URL):
-        celery = LiveCelery(tmp_path_factory.mktemp("shared-worker"))
+    with use_broker(redis_server.url):
+        celery = LiveCelery(tmp_path_factory.mktemp("shared-worker"), redis_server.url)
         celery.configure(**{**BASE_POLICY, "HOTLINE_TAKEDOWN_DEADLINE": "1h"})
         try:
             celery.start_worker()
@@ -384,10 +396,14 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
 ):
     report = actionable_report(supervisor, ProviderFactory())
     notice = send_notice(supervisor, report)
-    client = broker_redis()
+    live.configure(HOTLINE_TAKEDOWN_DEADLINE="1h")
+    later = send_notice(supervisor, actionable_report(supervisor, ProviderFactory()))
+    client = live.broker_client()
 
-    # No worker runs: the deadline's wake task and the delivery task wait in Redis.
+    # No worker runs: the deadline's wake task and the delivery task wait in Redis. A deadline
+    # beyond the wake-up horizon (2 minutes) gets no wake task: the sweep alone fires it.
     waiting = queued_tasks(client)
+    assert later.deadline_at - later.sent_at == timedelta(hours=1)
     assert wake_tasks_for(waiting) == {notice.pk: [notice.deadline_at]}
     assert "reports.tasks.message_deliver" in {header["task"] for header in waiting}
 
@@ -400,7 +416,8 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
     live.wait_worker_ready(worker)
     beat.wait_for_log("beat: Starting")
 
-    wait_overdue(notice)
+    fired = wait_overdue(notice)
+    print(f"FLUSHALL: from deadline to firing {fired.at - notice.deadline_at}")
     wait_sent(notice, KIND.REPEAT)
     # No timer task survived the flush: a beat sweep did it (and later ones found nothing).
     wait_until(
@@ -411,15 +428,15 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(
     wait_for_sweeps(worker, 1)
     assert wake_results(worker) == []
     assert_fired_once(notice)
-    # The notice's own delivery task was lost too; its row waits for the sweep's grace period
-    # (a minute), after which a sweep sends it, once.
-    message = OutgoingMessage.objects.get(notice=notice, kind=KIND.NOTICE)
-    assert message.sent_at is None
+    # The notices' own delivery tasks were lost too; their rows wait for the sweep's grace
+    # period (a minute), after which a sweep sends each, once.
+    unsent = list(OutgoingMessage.objects.filter(kind=KIND.NOTICE, sent_at__isnull=True))
+    assert {message.notice_id for message in unsent} == {notice.pk, later.pk}
     monkeypatch.setattr(deadlines, "UNSENT_GRACE", timedelta(0))
-    assert deadlines.sweep_due().messages_sent == 1
+    assert deadlines.sweep_due().messages_sent == 2
     assert deadlines.sweep_due().messages_sent == 0
-    assert [sent.subject for sent in mailoutbox] == [message.subject]
-    assert not OutgoingMessage.objects.filter(notice=notice, sent_at__isnull=True).exists()
+    assert sorted(sent.subject for sent in mailoutbox) == sorted(m.subject for m in unsent)
+    assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
 
 
 # --- 3. the worker holding the timers is killed --------------------------------------------------
@@ -446,7 +463,7 @@ def test_a_killed_worker_loses_no_deadline_and_the_next_fires_each_once(live, su
     first.kill()
 
     # The dead worker's reserved ETA tasks stay invisible in Redis for the visibility timeout.
-    client = broker_redis()
+    client = live.broker_client()
     stranded = wake_tasks_for(queued_tasks(client))
     assert stranded == {notice.pk: [notice.deadline_at] for notice in notices}
     assert client.llen("celery") == 0
@@ -455,9 +472,11 @@ def test_a_killed_worker_loses_no_deadline_and_the_next_fires_each_once(live, su
     live.wait_worker_ready(second)
     beat.wait_for_log("beat: Starting")
 
+    late = timedelta(0)
     for notice in notices:
-        wait_overdue(notice)
+        late = max(late, wait_overdue(notice).at - notice.deadline_at)
         wait_sent(notice, KIND.REPEAT)
+    print(f"worker SIGKILL: longest from deadline to firing {late}")
     wait_for_sweeps(second, 1)
     for notice in notices:
         assert_fired_once(notice)
@@ -518,3 +537,79 @@ def test_two_simultaneous_sweeps_fire_each_due_notice_once(
     assert len({(m.to[0], m.subject) for m in mailoutbox}) == 2 * SWEPT_NOTICES
     again = deadlines.sweep_due()
     assert (again.notices, again.messages_sent) == ({}, 0)
+
+
+# --- 7. Redis goes away while the worker holds wake-ups -----------------------------------------
+
+OUTAGE = timedelta(seconds=10)
+# Celery's consumer retries the broker 2, 4, 6 ... s apart: after a 10 s outage it is back within
+# 6 s, and the next beat sweep (every second here) fires what came due meanwhile.
+AFTER_OUTAGE = timedelta(seconds=6) + ON_TIME
+BROKER_DOWN = re.compile(r"(Cannot connect to|Connection error: ).*Connection refused")
+
+
+def test_a_redis_outage_stops_no_deadline_and_nobody_restarts_anything(
+    live, supervisor, redis_server, settings, client
+):
+    # Worker and beat run supervised, as `make run` and the README start them; the worker must
+    # not even need the supervisor.
+    worker = live.start_worker(wait=False, supervised=True)
+    beat = live.start_beat(wait=False, supervised=True)
+    provider = ProviderFactory()
+    reports = [actionable_report(supervisor, provider) for _ in range(4)]
+    live.wait_worker_ready(worker)
+    beat.wait_for_log("beat: Starting")
+
+    # Two deadlines fall inside the outage, two after it; the worker holds all four wake-ups.
+    settings.HOTLINE_TAKEDOWN_DEADLINE = "5s"
+    during = [send_notice(supervisor, report) for report in reports[:2]]
+    settings.HOTLINE_TAKEDOWN_DEADLINE = f"{int(OUTAGE.total_seconds()) + 8}s"
+    after = [send_notice(supervisor, report) for report in reports[2:]]
+    wait_until(
+        lambda: len(worker.lines(WAKE_RECEIVED)) >= 4,
+        timeout=SLACK,
+        what="the worker to hold every deadline's wake-up",
+    )
+    for notice in during + after:
+        wait_sent(notice, KIND.NOTICE)
+    down_at = timezone.now()
+    assert down_at < min(notice.deadline_at for notice in during)
+
+    redis_server.stop()
+    wait_until(
+        lambda: timezone.now() > down_at + OUTAGE, timeout=SLACK + 10, what="the outage to last"
+    )
+    assert timezone.now() > max(notice.deadline_at for notice in during)
+    # Monitoring sees it: nobody has swept for seconds, and the deadlines due wait.
+    settings.HOTLINE_CLOCK_STALL_SECONDS = 3
+    stalled = client.get("/healthz/clock")
+    assert stalled.status_code == 503, stalled.json()
+    assert stalled.json()["due_notices"] == len(during)
+    redis_server.start()
+    back_at = timezone.now()
+    assert back_at < min(notice.deadline_at for notice in after)
+
+    fired = {}
+    for notice in during + after:
+        fired[notice.pk] = wait_overdue(notice).at
+        wait_sent(notice, KIND.REPEAT)
+    for notice in during:
+        assert fired[notice.pk] < back_at + AFTER_OUTAGE, fired[notice.pk] - back_at
+    for notice in after:
+        late = fired[notice.pk] - notice.deadline_at
+        assert late < ON_TIME, late
+    wait_for_sweeps(worker, 1)
+    for notice in during + after:
+        assert_fired_once(notice)
+    recovered = client.get("/healthz/clock")
+    assert recovered.status_code == 200, recovered.json()
+    assert worker.node in recovered.json()["workers"]
+    # The same worker and beat processes throughout: nothing crashed, nothing was restarted.
+    assert worker.lines(RESTARTED) == [] and beat.lines(RESTARTED) == []
+    assert worker.alive() and beat.alive()
+    longest = max(fired[notice.pk] - notice.deadline_at for notice in during + after)
+    print(f"Redis down {OUTAGE}: longest from deadline to firing {longest}")
+    # The only errors logged: the broker's absence, while it lasted.
+    assert [line for line in live.errors() if not BROKER_DOWN.search(line)] == []
+    worker.mark()
+    beat.mark()
