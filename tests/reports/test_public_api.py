@@ -129,7 +129,8 @@ def test_without_the_right_secret_a_report_cannot_be_told_from_a_missing_one(api
         # A different last character, whatever the secret ends in.
         "wrong secret": (
             receipt["reference"],
-            receipt["tracking_secret"][:-1] + ("y" if receipt["tracking_secret"][-1] == "x" else "x"),
+            receipt["tracking_secret"][:-1]
+            + ("y" if receipt["tracking_secret"][-1] == "x" else "x"),
         ),
         "missing secret": (receipt["reference"], None),
         "empty secret": (receipt["reference"], ""),
