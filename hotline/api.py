@@ -16,7 +16,6 @@ from rest_framework_api_key.permissions import KeyParser
 from hotline.errors import DomainError
 from hotline.models import AuditAPIKey, PartnerAPIKey, ProviderAPIKey
 
-
 # A partner batch is three levels deep ({"reports": [{...}]}); nothing the API takes is deeper.
 MAX_JSON_DEPTH = 20
 

@@ -1,6 +1,5 @@
 """Bodies an attacker shapes to break intake: each answers a JSON error a person can act on."""
 
-import json
 
 import pytest
 
