@@ -1,6 +1,5 @@
 """Bodies an attacker shapes to break intake: each answers a JSON error a person can act on."""
 
-
 import pytest
 
 from reports.models import Event, Report
