@@ -20,6 +20,8 @@ from urllib.parse import unquote_to_bytes
 import idna
 from django.core.exceptions import ValidationError
 
+from hotline.addresses import non_public_reason
+
 __all__ = [
     "MAX_URL_LENGTH",
     "CanonicalURL",
@@ -342,27 +344,13 @@ def _ipv4_number(label: str) -> int | None:
 
 
 def _refuse_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
-    # An IPv4-mapped IPv6 address such as ::ffff:127.0.0.1 reaches the IPv4 address inside it.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if address.is_unspecified:
-        kind = "the unspecified address, which stands for the computer it is typed on"
-    elif address.is_loopback:
-        kind = "a loopback address, which names the computer it is typed on"
-    elif address.is_link_local:
-        kind = "a link-local address, which only reaches machines on the same local network"
-    elif address.is_multicast:
-        kind = "a multicast address, which does not name one web server"
-    elif address.is_private:
-        kind = "a private or special-purpose address, which is not on the public internet"
-    elif address.is_reserved or not address.is_global:
-        kind = "a reserved address, which is not on the public internet"
-    else:
-        return
-    raise URLRefused(
-        f"The address {address} is {kind}; only addresses on the public internet can be reported.",
-        code="host",
-    )
+    reason = non_public_reason(address)
+    if reason is not None:
+        raise URLRefused(
+            f"The address {address} is {reason}; only addresses on the public internet can be "
+            "reported.",
+            code="host",
+        )
 
 
 def _encode_domain(labels: list[str], name: str) -> str:
