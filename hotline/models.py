@@ -1,7 +1,9 @@
 """The directory: providers, partner hotlines, agencies, and their API keys."""
 
 import ipaddress
+import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +13,32 @@ country_code = RegexValidator(
     r"^[A-Z]{2}$", _("Use a two-letter ISO 3166-1 country code, e.g. NL.")
 )
 
+# Bidirectional overrides and isolates: they make a name read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def directory_name(value: str) -> None:
+    """A provider's, partner's or agency's name is one line of visible text.
+
+    Names reach notices, e-mail headers, CSV and Markdown exports: no control characters
+    (tab, CR, LF, NUL and the rest), line or paragraph separators, or bidirectional controls.
+    """
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            raise ValidationError(
+                _(
+                    "The name contains the control character U+%(code)04X: names are one "
+                    "line of visible text."
+                )
+                % {"code": ord(char)},
+                code="control_character",
+            )
+
 
 class Provider(models.Model):
     """A hosting provider that receives notices. Matched to reports by domain, network or ASN."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[country_code])
     abuse_email = models.EmailField()
     asns = models.JSONField(default=list, blank=True, help_text=_("Autonomous system numbers."))
@@ -79,7 +102,7 @@ class ProviderNetwork(models.Model):
 class PartnerHotline(models.Model):
     """Another hotline or trusted flagger: sends reports, takes those hosted in its countries."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     countries = models.JSONField(default=list, blank=True, help_text=_("ISO codes it covers."))
     contact_email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
@@ -100,7 +123,7 @@ class Agency(models.Model):
         POLICE = "police", _("police")
         REGULATOR = "regulator", _("regulator")
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[country_code])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     contact_email = models.EmailField(blank=True)
