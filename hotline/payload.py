@@ -5,15 +5,17 @@ other separator. So, for each encoding, every character outside its alphabet is 
 separator and dropped; what is left (the *stream*) is scanned with a window of 32 characters.
 A window is *dense* when its make-up is that of encoded data, not of words:
 
-- base64 (``A-Z a-z 0-9 + / - _``): both cases at 15% or more, a digit or ``+/-_`` in 6%, and
-  at most 30% of its letters vowels (random data: 41% / 41% / 19%, and 19% vowels; words in
-  any Latin-script language have 35-45% vowels);
-- base32 (``A-Z 2-7``, either case): digits 2-7 at 10% or more, at most 30% vowels;
-- hex (``0-9 a-f``, either case): digits at 30% or more and letters at 15% or more (dates,
-  phone numbers and prose letters alone never qualify);
-- base85 (every printable ASCII character; ascii85, Z85 and RFC 1924 alphabets): punctuation,
-  capitals and small letters at 15% or more each, digits at 5%, at most 30% vowels (prose and
-  URLs have few capitals, code has few digits and capitals).
+- base64 (``A-Z a-z 0-9 + / - _``): capitals and small letters at 28% or more each, digits or
+  ``+/-_`` at 6%, and at most 27% of its letters vowels (random data: 41%, 41%, 19%, and 19%
+  vowels; words in Latin-script languages have 35-45% vowels, Title Case fewer capitals);
+- base32 (``A-Z 2-7``, either case): letters of one case, digits 2-7 at 10% or more, a switch
+  between digit and letter at 18% of the places, at most 30% vowels;
+- hex (``0-9 a-f``, either case): digits at 40% or more, letters at 25%, switches at 30%, at
+  most half the letters vowels (dates, phone numbers, long numbers and the a-f letters of
+  words never qualify);
+- base85 (every printable ASCII character: the ascii85, Z85 and RFC 1924 alphabets):
+  punctuation, capitals and small letters at 15% or more each, digits at 5%, at most 30% vowels
+  (prose and URLs have few capitals, code few digits and capitals).
 
 The characters of dense windows form runs in the stream; a run shorter than 48 characters is
 not counted (an identifier in a URL, a UUID, an MD5 or SHA-1 digest). Each counted character
