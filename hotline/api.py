@@ -7,7 +7,7 @@ person can act on; ``fields`` (validation errors only) names each field with its
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, parsers, permissions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,6 +15,48 @@ from rest_framework_api_key.permissions import KeyParser
 
 from hotline.errors import DomainError
 from hotline.models import AuditAPIKey, PartnerAPIKey, ProviderAPIKey
+
+# A partner batch is three levels deep ({"reports": [{...}]}); nothing the API takes is deeper.
+MAX_JSON_DEPTH = 20
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing bodies nested deeper than ``MAX_JSON_DEPTH`` with a 400.
+
+    Deep nesting would otherwise end in a RecursionError (a 500) in the parser or in any
+    recursive walk of the data after it.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+        else:
+            if not _nested_deeper_than(data, MAX_JSON_DEPTH):
+                return data
+        raise exceptions.ParseError(
+            _(
+                "The JSON is nested more than %(depth)d levels deep. Send a flat object such "
+                'as {"url": "https://example.com/page", "description": "..."}.'
+            )
+            % {"depth": MAX_JSON_DEPTH}
+        )
+
+
+def _nested_deeper_than(data, limit: int) -> bool:
+    # Iterative, so that checking the depth cannot itself run out of stack.
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in value)
+    return False
 
 
 class APIKeyAuthentication(BaseAuthentication):

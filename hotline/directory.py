@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from hotline.country import country_code_clean
 from hotline.models import Agency, PartnerHotline, Provider, ProviderDomain, ProviderNetwork
 from hotline.url import canonicalize
+from hotline.validators import country_code_clean, directory_name
 
 LINE = "__line__"
 MAX_ASN = 4_294_967_295
@@ -59,6 +59,16 @@ def _text(entry, key, errors, *, required=True, max_length=200) -> str:
         errors.append(f"{key} is required")
     elif len(value) > max_length:
         errors.append(f"{key} is longer than {max_length} characters")
+    return value
+
+
+def _name(entry, errors) -> str:
+    value = _text(entry, "name", errors)
+    try:
+        directory_name(value)
+    except ValidationError as exc:
+        errors.append(f"name {value!r}: {' '.join(exc.messages)}")
+        return ""
     return value
 
 
@@ -136,7 +146,7 @@ def _check_provider(entry, errors) -> dict:
         errors.append("deadline_hours must be a whole number of hours, at least 1")
         deadline = None
     return {
-        "name": _text(entry, "name", errors),
+        "name": _name(entry, errors),
         "country": _country(entry.get("country"), errors),
         "abuse_email": _email(entry, "abuse_email", errors, required=True),
         "domains": sorted({_domain(d, errors) for d in _list(entry, "domains", errors)} - {""}),
@@ -149,7 +159,7 @@ def _check_provider(entry, errors) -> dict:
 
 def _check_partner(entry, errors) -> dict:
     return {
-        "name": _text(entry, "name", errors),
+        "name": _name(entry, errors),
         "countries": sorted(
             {_country(c, errors, "countries:") for c in _list(entry, "countries", errors)} - {""}
         ),
@@ -163,7 +173,7 @@ def _check_agency(entry, errors) -> dict:
     if kind not in Agency.Kind.values:
         errors.append(f"kind {kind!r} must be one of: {', '.join(Agency.Kind.values)}")
     return {
-        "name": _text(entry, "name", errors),
+        "name": _name(entry, errors),
         "country": _country(entry.get("country"), errors),
         "kind": kind,
         "contact_email": _email(entry, "contact_email", errors, required=False),

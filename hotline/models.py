@@ -6,13 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-from hotline.country import validate_country_code
+from hotline.validators import directory_name, validate_country_code
 
 
 class Provider(models.Model):
     """A hosting provider that receives notices. Matched to reports by domain, network or ASN."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[validate_country_code])
     abuse_email = models.EmailField()
     asns = models.JSONField(default=list, blank=True, help_text=_("Autonomous system numbers."))
@@ -76,7 +76,7 @@ class ProviderNetwork(models.Model):
 class PartnerHotline(models.Model):
     """Another hotline or trusted flagger: sends reports, takes those hosted in its countries."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     countries = models.JSONField(default=list, blank=True, help_text=_("ISO codes it covers."))
     contact_email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
@@ -97,7 +97,7 @@ class Agency(models.Model):
         POLICE = "police", _("police")
         REGULATOR = "regulator", _("regulator")
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[validate_country_code])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     contact_email = models.EmailField(blank=True)

@@ -2,13 +2,25 @@
 
 from django.db import transaction
 
-from hotline.models import AuditAPIKey, PartnerAPIKey, PartnerHotline, Provider, ProviderAPIKey
+from hotline.models import (
+    AuditAPIKey,
+    PartnerAPIKey,
+    PartnerHotline,
+    Provider,
+    ProviderAPIKey,
+)
+from hotline.validators import directory_name
 
 
 @transaction.atomic
 def partner_api_key_create(*, partner_name: str, key_name: str) -> tuple[PartnerAPIKey, str, bool]:
-    """A new key for the named partner (created if needed): (key row, key, partner created)."""
-    partner, created = PartnerHotline.objects.get_or_create(name=partner_name.strip())
+    """A new key for the named partner (created if needed): (key row, key, partner created).
+
+    Raises ``ValidationError`` for a name that is not one line of visible text.
+    """
+    partner_name = partner_name.strip()
+    directory_name(partner_name)
+    partner, created = PartnerHotline.objects.get_or_create(name=partner_name)
     api_key, key = PartnerAPIKey.objects.create_key(partner=partner, name=key_name)
     return api_key, key, created
 

@@ -20,7 +20,11 @@ from urllib.parse import unquote_to_bytes
 import idna
 from django.core.exceptions import ValidationError
 
+from hotline.addresses import non_public_reason
+from hotline.payload import decodable_bytes
+
 __all__ = [
+    "MAX_DECODABLE_BYTES",
     "MAX_URL_LENGTH",
     "CanonicalURL",
     "PayloadRefused",
@@ -61,10 +65,8 @@ _DEFANG_SCHEME = re.compile(r"(h)tt(ps?:)", re.IGNORECASE)
 # An already bracketed dot is matched whole so that it is not bracketed twice.
 _DEFANG_DOT = re.compile(r"\[\.\]|\.")
 
-_ENCODED_RUN_LENGTH = 200
-# The look-behind lets a match start only where a run starts, so each run is scanned once and the
-# search stays linear in the length of the text.
-_ENCODED_RUN = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{{{_ENCODED_RUN_LENGTH},}}")
+# What a description may carry in encoded form: a hash or two, never a file.
+MAX_DECODABLE_BYTES = 256
 
 
 class URLRefused(ValidationError):
@@ -156,16 +158,18 @@ def defang(url: str) -> str:
 
 
 def refuse_embedded_payload(text: str) -> None:
-    """Refuse free text with 200 or more base64 characters in a row (standard or URL-safe).
+    """Refuse free text that carries more than 256 bytes in base64, base32, base85 or hex.
 
-    Plain prose never has such a run; a pasted file or encoded image does. Raises
+    Counted whatever separates the pieces, and only where the characters have the make-up of
+    encoded data, never of words (``hotline/payload.py`` says exactly what is counted). Raises
     ``PayloadRefused``.
     """
-    match = _ENCODED_RUN.search(text)
-    if match is not None:
+    carried = decodable_bytes(text)
+    if carried > MAX_DECODABLE_BYTES:
         raise PayloadRefused(
-            f"The description contains a long encoded block ({len(match[0])} characters): "
-            "descriptions must be plain text; do not paste files or encoded data.",
+            f"The description contains encoded data (about {carried} bytes as base64, base32, "
+            f"base85 or hex; at most {MAX_DECODABLE_BYTES} are accepted): descriptions must be "
+            "plain text; do not paste files or encoded data.",
             code="encoded_payload",
         )
 
@@ -342,27 +346,13 @@ def _ipv4_number(label: str) -> int | None:
 
 
 def _refuse_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
-    # An IPv4-mapped IPv6 address such as ::ffff:127.0.0.1 reaches the IPv4 address inside it.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if address.is_unspecified:
-        kind = "the unspecified address, which stands for the computer it is typed on"
-    elif address.is_loopback:
-        kind = "a loopback address, which names the computer it is typed on"
-    elif address.is_link_local:
-        kind = "a link-local address, which only reaches machines on the same local network"
-    elif address.is_multicast:
-        kind = "a multicast address, which does not name one web server"
-    elif address.is_private:
-        kind = "a private or special-purpose address, which is not on the public internet"
-    elif address.is_reserved or not address.is_global:
-        kind = "a reserved address, which is not on the public internet"
-    else:
-        return
-    raise URLRefused(
-        f"The address {address} is {kind}; only addresses on the public internet can be reported.",
-        code="host",
-    )
+    reason = non_public_reason(address)
+    if reason is not None:
+        raise URLRefused(
+            f"The address {address} is {reason}; only addresses on the public internet can be "
+            "reported.",
+            code="host",
+        )
 
 
 def _encode_domain(labels: list[str], name: str) -> str:

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hotline.country import country_code_clean
 from hotline.models import Agency, PartnerHotline, Provider
+from hotline.validators import country_code_clean
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
     Escalation,

@@ -17,8 +17,6 @@ Definitions (the README states them in the same words):
   content it reported, for the cohort's removed notices.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -37,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from hotline.export import csv_text, markdown_cell
 from reports.models import Notice, OutgoingMessage, Report, ReportStatus
 
 GROUPS = {
@@ -303,18 +302,10 @@ COLUMNS = [
 
 
 def sla_csv(report: dict) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in report["groups"]:
-        writer.writerow({name: "" if row[name] is None else row[name] for name in COLUMNS})
-    return out.getvalue()
+    return csv_text(COLUMNS, report["groups"])
 
 
 def sla_markdown(report: dict) -> str:
-    def cell(value):
-        return "—" if value is None else str(value)
-
     lines = [
         f"# SLA compliance {report['from'][:10]} to {report['to'][:10]} "
         f"(as of {report['as_of'][:16]} UTC), by {report['group_by']}",
@@ -322,7 +313,7 @@ def sla_markdown(report: dict) -> str:
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
         *(
-            "| " + " | ".join(cell(row[name]) for name in COLUMNS) + " |"
+            "| " + " | ".join(markdown_cell(row[name]) for name in COLUMNS) + " |"
             for row in report["groups"]
         ),
         "",
@@ -330,7 +321,7 @@ def sla_markdown(report: dict) -> str:
         "",
         "| figure | value |",
         "|---|---|",
-        *(f"| {name} | {cell(value)} |" for name, value in report["hotline"].items()),
+        *(f"| {name} | {markdown_cell(value)} |" for name, value in report["hotline"].items()),
         "",
     ]
     return "\n".join(lines)

@@ -18,10 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hotline.actors import Actor
-from hotline.country import country_code_clean
 from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.policy import deadline_for
+from hotline.validators import country_code_clean
 from reports import deadlines, notices
 from reports.audit import events_append
 from reports.models import (

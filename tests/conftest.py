@@ -16,6 +16,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from hotline.services import partner_api_key_create
+from hotline.throttling import throttle_cache
 
 REQUIRE_SERVICES = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
@@ -46,10 +47,13 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    # Throttle counters live in the cache: every test starts with a clean budget.
+    # Throttle counters live in the cache (or its per-process fallback): every test starts with
+    # a clean budget.
     cache.clear()
+    throttle_cache.clear()
     yield
     cache.clear()
+    throttle_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -74,7 +74,10 @@ def _unstorable_text(value) -> bool:
 class PartnerBatchSerializer(serializers.Serializer):
     # Items stay raw here so that one bad item is rejected alone, not the whole batch.
     reports = serializers.ListField(
-        child=serializers.JSONField(), min_length=1, max_length=settings.HOTLINE_PARTNER_BATCH_MAX
+        # A null item too: intake rejects it alone, as it does a string or a number.
+        child=serializers.JSONField(allow_null=True),
+        min_length=1,
+        max_length=settings.HOTLINE_PARTNER_BATCH_MAX,
     )
 
     def validate_reports(self, items):

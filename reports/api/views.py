@@ -6,13 +6,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hotline.actors import Actor
-from hotline.api import HasPartnerKey, PartnerKeyAuthentication
+from hotline.api import HasPartnerKey, JSONParser, PartnerKeyAuthentication
 from hotline.schema import ERROR
 from hotline.throttling import PartnerThrottle, PublicIntakeThrottle, ReportStatusThrottle
 from reports.api import serializers

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -180,7 +181,7 @@ def test_a_duplicate_shows_the_status_of_its_original(api_client, original_statu
 # --- refusals ---------------------------------------------------------------------------------
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
-BASE64_BLOCK = base64.b64encode(bytes(range(256))).decode()  # 344 characters
+BASE64_BLOCK = base64.b64encode(random.Random(3).randbytes(300)).decode()  # 400 characters
 
 
 @pytest.mark.parametrize(
@@ -300,14 +301,8 @@ def test_addresses_that_are_not_on_the_public_internet_are_refused(api_client, u
         pytest.param(
             {"url": URL, "description": f"the picture: {BASE64_BLOCK}"},
             "description",
-            "long encoded block (344 characters)",
+            "encoded data (about 30",
             id="base64 run",
-        ),
-        pytest.param(
-            {"url": URL, "description": "It is " + "z" * 200 + " long"},
-            "description",
-            "long encoded block (200 characters)",
-            id="run of exactly 200",
         ),
         pytest.param(
             {"url": URL, "description": "x " * 1000 + "y"},

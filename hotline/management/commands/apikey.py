@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from hotline.models import Provider
@@ -33,7 +34,12 @@ class Command(BaseCommand):
             raise CommandError(f"--{option} needs a name.")
         label = (name or owner_name)[:50]
         if partner is not None:
-            api_key, key, created = partner_api_key_create(partner_name=owner_name, key_name=label)
+            try:
+                api_key, key, created = partner_api_key_create(
+                    partner_name=owner_name, key_name=label
+                )
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
             if created:
                 self.stdout.write(f"Created partner {api_key.partner.name!r}.")
             owner = f"partner {api_key.partner.name!r}"

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from hotline.country import country_code_clean
 from hotline.models import Agency, Provider
+from hotline.validators import country_code_clean
 from reports.forms import HostingForm
 
 NOT_CODES = ["XX", "UK", "EU", "äb", "ÄB", "N1", "NLD", "N", "", None, 31]

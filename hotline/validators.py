@@ -1,0 +1,48 @@
+"""Validators of the directory's fields (named by the models, and so by their migrations).
+
+The one country-code rule: an assigned ISO 3166-1 alpha-2 code, in ASCII capitals. A name: one
+line of visible text.
+"""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from iso3166 import countries_by_alpha2
+
+COUNTRY_CODE_MESSAGE = _("Use an assigned two-letter ISO 3166-1 country code, e.g. NL.")
+
+
+def validate_country_code(value) -> None:
+    """Model and form validator: the code exactly as stored."""
+    if not isinstance(value, str) or value not in countries_by_alpha2:
+        raise ValidationError(COUNTRY_CODE_MESSAGE, code="country_code", params={"value": value})
+
+
+def country_code_clean(value) -> str:
+    """What a person typed ("nl ", "NL"), as the stored code; ValidationError if none."""
+    code = value.strip().upper() if isinstance(value, str) else value
+    validate_country_code(code)
+    return code
+
+
+# Bidirectional overrides and isolates: they make a name read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def directory_name(value: str) -> None:
+    """A provider's, partner's or agency's name is one line of visible text.
+
+    Names reach notices, e-mail headers, CSV and Markdown exports: no control characters
+    (tab, CR, LF, NUL and the rest), line or paragraph separators, or bidirectional controls.
+    """
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            raise ValidationError(
+                _(
+                    "The name contains the control character U+%(code)04X: names are one "
+                    "line of visible text."
+                )
+                % {"code": ord(char)},
+                code="control_character",
+            )
