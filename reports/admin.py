@@ -21,6 +21,7 @@ from hotline.pagination import EstimatedCountPaginator, fast_count
 from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
+from reports.models import RUNNING_NOTICE_STATUSES as RUNNING_NOTICE
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
 from reports.models import ReportStatus as S
 
@@ -43,7 +44,6 @@ TRANSITION_VIEWS = {
 }
 
 
-RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -119,6 +119,7 @@ class NoticeInline(ReadOnlyInline):
         "status",
         "scheduled_for",
         "sent_at",
+        "handed_off_at",
         "deadline_at",
         "time_left",
         "policy",
@@ -423,6 +424,7 @@ class NoticeAdmin(ReadOnlyAdmin):
         "kind",
         "status",
         "sent_at",
+        "handed_off_at",
         "deadline_at",
         "time_left",
         "repeats_sent",

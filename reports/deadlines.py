@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.models import Agency
-from hotline.policy import duration_setting
+from hotline.policy import deadline_for, duration_setting
 from reports.broker import broker_send
 from reports.models import Escalation, Hold, Notice, OutgoingMessage, Report, ReportStatus
 
@@ -51,7 +51,7 @@ def reminder_at(notice: Notice) -> datetime | None:
     if not before or notice.deadline_at is None:
         return None
     moment = notice.deadline_at - before
-    return moment if moment > notice.sent_at else None  # no reminder for short deadlines
+    return moment if moment > notice.handed_off_at else None  # none for short deadlines
 
 
 def repeat_at(notice: Notice, attempt: int) -> datetime:
@@ -100,8 +100,18 @@ def notice_due_at(notice: Notice) -> datetime | None:
     return min(notice_moments(notice), default=None)
 
 
+def notice_clock_start(notice: Notice, at: datetime) -> None:
+    """The provider is told at ``at``: its deadline runs from then (the caller saves it)."""
+    deadline = deadline_for(notice.provider, notice.kind)
+    notice.handed_off_at = at
+    notice.deadline_at = at + deadline.length
+    notice.policy = deadline.policy
+
+
 def notice_clock_resume(notice: Notice, *, held: timedelta) -> None:
     """After a hold: every time on the clock moves by the hold's length."""
+    if notice.status == Notice.Status.DELIVERING:
+        return  # its clock has not started: nothing to move, no held time to take off
     if notice.status == Notice.Status.SCHEDULED:
         notice.scheduled_for += held
     elif notice.deadline_at is not None:

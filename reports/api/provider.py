@@ -67,6 +67,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "sent_at",
+            "handed_off_at",
             "deadline_at",
             "seconds_left",
             "acknowledged_at",
@@ -113,8 +114,8 @@ NOTICE_OR_XARF = PolymorphicProxySerializer(
 class RemovedSerializer(serializers.Serializer):
     removed_at = serializers.DateTimeField(
         required=False,
-        help_text="When the content was removed (default: now). Not before the notice was "
-        "sent, not in the future.",
+        help_text="When the content was removed (default: now). Not before the notice reached "
+        "you (handed_off_at), not in the future.",
     )
 
 
@@ -298,12 +299,12 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
         if removed_at is not None and notice.status in (Notice.Status.OPEN, Notice.Status.OVERDUE):
             if removed_at > timezone.now():
                 raise exceptions.ValidationError({"removed_at": [_("It is in the future.")]})
-            if removed_at < notice.sent_at:
+            if removed_at < notice.handed_off_at:
                 raise exceptions.ValidationError(
                     {
                         "removed_at": [
-                            _("It is before the notice was sent (%(sent)s).")
-                            % {"sent": notice.sent_at.isoformat()}
+                            _("It is before the notice reached you (%(sent)s).")
+                            % {"sent": notice.handed_off_at.isoformat()}
                         ]
                     }
                 )

@@ -27,7 +27,8 @@ from django.utils.dateparse import parse_datetime
 from hotline.roles import roles_sync
 from reports import deadlines, notices
 from reports.management.commands import demo_data
-from reports.models import Report, ReportStatus
+from reports.models import Notice, Report, ReportStatus
+from tests.reports.factories import notice_hand_off
 
 pytestmark = [pytest.mark.e2e, pytest.mark.axes, pytest.mark.django_db(transaction=True)]
 
@@ -211,6 +212,8 @@ def test_analyst_takes_a_report_to_removal_without_the_browser_touching_its_host
     submit("send_notice")
     assert "takedown requested" in heading.inner_text()
     shot("notice-sent")
+    # Its e-mail goes out (the delivery task's work, done here): the provider's clock starts.
+    notice_hand_off(Notice.objects.get(report__reference=demo["reference"]))
 
     # The provider confirms removal through its API, over real HTTP.
     listed = provider_api(origin, demo["key"], "?status=open")
