@@ -15,6 +15,8 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.html import escape
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -596,3 +598,48 @@ def test_reminders_and_repeats_state_the_notice_deadline_from_its_first_hand_off
     assert "2026-03-03T09:02:11Z" in mailoutbox[-1].subject
     notice.refresh_from_db()
     assert (notice.handed_off_at, notice.deadline_at) == (T0 + OUTAGE, deadline)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hand_off_migration_keeps_sent_deadlines_and_holds_back_unsent_notices():
+    before, after = ("reports", "0007_queue_partial_indexes"), ("reports", "0009_notice_handoff")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    provider = old.get_model("hotline", "Provider").objects.create(
+        name="Old Hosting", country="DE", abuse_email="abuse@old.example"
+    )
+
+    def notice(name: str, status: str, *, mail_sent: bool) -> int:
+        report = old.get_model("reports", "Report").objects.create(
+            reference=f"HL-{name}", submitted_url=f"https://{name}.example/", host=f"{name}.example",
+            canonical_url=f"https://{name}.example/", url_sha256=name * 16, channel="api",
+            status="removed" if status == "removed" else "takedown_requested",
+        )  # fmt: skip
+        row = old.get_model("reports", "Notice").objects.create(
+            report=report, provider=provider, status=status, created_by_label="ann", sent_at=T0,
+            deadline_at=T0 + timedelta(hours=24), policy="default: 24h", due_at=T0,
+        )  # fmt: skip
+        old.get_model("reports", "OutgoingMessage").objects.create(
+            notice=row, kind="notice", to_address="abuse@old.example", subject="s", body_text="b",
+            sent_at=T0 + timedelta(seconds=5) if mail_sent else None,
+        )  # fmt: skip
+        return row.pk
+
+    told = notice("aaaa", "open", mail_sent=True)
+    waiting = notice("bbbb", "open", mail_sent=False)
+    ended = notice("cccc", "removed", mail_sent=False)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    new = executor.loader.project_state([after]).apps
+    rows = new.get_model("reports", "Notice").objects.in_bulk()
+    assert (rows[told].status, rows[told].handed_off_at) == ("open", T0)
+    assert (rows[told].deadline_at, rows[told].due_at) == (T0 + timedelta(hours=24), T0)
+    assert (rows[waiting].status, rows[waiting].handed_off_at) == ("delivering", None)
+    assert (rows[waiting].deadline_at, rows[waiting].due_at) == (None, None)
+    messages = new.get_model("reports", "OutgoingMessage").objects
+    assert not messages.filter(notice_id=ended).exists()  # never to be sent now
+    assert messages.get(notice_id=waiting).message_id.startswith("<")
+
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
