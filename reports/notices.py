@@ -169,7 +169,9 @@ def message_deliver(message_id: int) -> bool:
             # Locked before the message, in the order every transition takes them.
             list(Report.objects.select_for_update().filter(pk=report_id).values_list("pk"))
         message = (
-            OutgoingMessage.objects.select_for_update(skip_locked=True)
+            # The message row only: a lock on the provider's row would hold up every notice
+            # being written for that provider meanwhile.
+            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notice__report", "notice__provider")
             .filter(pk=message_id, sent_at__isnull=True)
             .first()

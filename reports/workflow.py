@@ -724,8 +724,11 @@ def report_confirm_removal(
                 f"({notice.handed_off_at:%Y-%m-%d %H:%M:%S} UTC) and now."
             )
         delivering = report.notices.filter(status=Notice.Status.DELIVERING).first()
+        withdrawn = {}
         if delivering is not None:  # gone before the provider was told: nothing to tell it
-            _notice_withdraw(delivering, now, "removed before the notice reached the provider")
+            withdrawn = _notice_withdraw(
+                delivering, now, "removed before the notice reached the provider"
+            )
         if notice is not None:
             notice.status = Notice.Status.REMOVED
             notice.removed_at = when
@@ -738,6 +741,7 @@ def report_confirm_removal(
             "removed_at": when.isoformat(),
             "late": bool(notice and when > notice.deadline_at),
             "source": "provider" if actor.kind == "api_key" else "analyst",
+            **({"withdrawn": withdrawn} if withdrawn else {}),
         }
 
     return _run(report_id, "confirm_removal", actor, apply)

@@ -576,6 +576,8 @@ def test_removal_verified_before_the_hand_off_withdraws_the_notice_unsent(
     notice.refresh_from_db()
     assert notice.status == Notice.Status.WITHDRAWN
     assert notice.report.status == ReportStatus.REMOVED
+    event = Event.objects.get(verb="confirm_removal")
+    assert event.data["withdrawn"]["notice"] == notice.pk
 
 
 def test_reminders_and_repeats_state_the_notice_deadline_from_its_first_hand_off(
@@ -612,8 +614,8 @@ def test_the_hand_off_migration_keeps_sent_deadlines_and_holds_back_unsent_notic
 
     def notice(name: str, status: str, *, mail_sent: bool) -> int:
         report = old.get_model("reports", "Report").objects.create(
-            reference=f"HL-{name}", submitted_url=f"https://{name}.example/", host=f"{name}.example",
-            canonical_url=f"https://{name}.example/", url_sha256=name * 16, channel="api",
+            reference=f"HL-{name}", host=f"{name}.example", channel="api", url_sha256=name * 16,
+            submitted_url=f"https://{name}.example/", canonical_url=f"https://{name}.example/",
             status="removed" if status == "removed" else "takedown_requested",
         )  # fmt: skip
         row = old.get_model("reports", "Notice").objects.create(

@@ -93,13 +93,13 @@ def live(settings, tmp_path, transactional_db):
 
 @pytest.fixture(scope="class")
 def shared_celery(django_db_setup, tmp_path_factory):
-    """One worker for a class of tests: it reads deadlines from the rows, so its own settings
-    only matter where it sends a scheduled notice (1h: none turns overdue during a test)."""
+    """One worker for a class of tests. It hands the notices over (its delivery tasks), so the
+    deadlines it sets are BASE_POLICY's 5 s; later it reads them from the rows."""
     client = broker_redis()
     client.flushdb()
     with use_broker(BROKER_URL):
         celery = LiveCelery(tmp_path_factory.mktemp("shared-worker"))
-        celery.configure(**{**BASE_POLICY, "HOTLINE_TAKEDOWN_DEADLINE": "1h"})
+        celery.configure(**BASE_POLICY)
         try:
             celery.start_worker()
             yield celery
@@ -254,9 +254,8 @@ class TestWithAWorkerRunning:
 
     # 5. A hold pauses the clock.
     def test_a_hold_moves_the_deadline_by_its_length_and_nothing_fires_during_it(
-        self, worker, supervisor, settings
+        self, worker, supervisor
     ):
-        settings.HOTLINE_TAKEDOWN_DEADLINE = "3s"
         agency = AgencyFactory()
         report = actionable_report(supervisor, ProviderFactory())
         notice = handed_off(send_notice(supervisor, report))
