@@ -116,9 +116,9 @@ WHERE id %% 25 = 0 AND id BETWEEN %(first)s AND %(last)s
 
 MESSAGES = """
 INSERT INTO reports_outgoingmessage (notice_id, kind, attempt, to_address, subject, body_text,
-                                     body_html, xarf, created_at, sent_at, last_error)
+                                     body_html, xarf, created_at, sent_at, last_error, message_id)
 SELECT n.id, m.kind, m.attempt, 'abuse@bench.example.net', 'Notice ' || n.id, '', '', NULL,
-       m.at, m.at + interval '5 seconds', ''
+       m.at, m.at + interval '5 seconds', '', ''
 FROM reports_notice AS n
 CROSS JOIN LATERAL (VALUES ('notice', 0, n.sent_at),
                            ('reminder', 0, n.reminder_sent_at),
@@ -144,13 +144,13 @@ WITH repeats AS (
            n.removed_at <= %(as_of)s AS removed,
            n.removed_at <= n.deadline_at AS in_time,
            n.deadline_at <= %(as_of)s AS due,
-           extract(epoch FROM n.removed_at - n.sent_at) - n.held_seconds AS removal,
+           extract(epoch FROM n.removed_at - n.handed_off_at) - n.held_seconds AS removal,
            extract(epoch FROM n.removed_at - r.received_at) AS act,
            rp.sent AS repeats
     FROM reports_notice AS n
     JOIN reports_report AS r ON r.id = n.report_id
     LEFT JOIN repeats AS rp ON rp.notice_id = n.id
-    WHERE n.sent_at >= %(start)s AND n.sent_at < %(end)s AND n.status <> 'withdrawn'
+    WHERE n.handed_off_at >= %(start)s AND n.handed_off_at < %(end)s AND n.status <> 'withdrawn'
 ), figures AS (
     SELECT provider_id,
            count(*) AS notices,

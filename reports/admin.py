@@ -21,8 +21,16 @@ from hotline.pagination import EstimatedCountPaginator
 from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
-from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
-from reports.selectors import QUEUES, RUNNING_NOTICE, queue_counts
+from reports.models import (
+    RUNNING_NOTICE_STATUSES,
+    Escalation,
+    Event,
+    Hold,
+    Notice,
+    OutgoingMessage,
+    Report,
+)
+from reports.selectors import QUEUES, queue_counts
 
 # Transition name -> (form for its inputs, or None; workflow function).
 TRANSITION_VIEWS = {
@@ -118,6 +126,7 @@ class NoticeInline(ReadOnlyInline):
         "status",
         "scheduled_for",
         "sent_at",
+        "handed_off_at",
         "deadline_at",
         "time_left",
         "policy",
@@ -257,7 +266,7 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        running = Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE)
+        running = Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES)
         return (
             super()
             .get_queryset(request)
@@ -380,6 +389,7 @@ class NoticeAdmin(ReadOnlyAdmin):
         "kind",
         "status",
         "sent_at",
+        "handed_off_at",
         "deadline_at",
         "time_left",
         "repeats_sent",

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.models import Agency
-from hotline.policy import duration_setting
+from hotline.policy import deadline_for, duration_setting
 from reports.broker import broker_send
 from reports.models import (
+    RUNNING_NOTICE_STATUSES,
     Escalation,
     Hold,
     Notice,
@@ -62,7 +63,7 @@ def reminder_at(notice: Notice) -> datetime | None:
     moment = notice.deadline_at - before
     # None for short deadlines, and after a hold that moved it past the deadline the provider
     # was given: the reminder would name a deadline already gone (and so give the hold away).
-    return moment if notice.sent_at < moment < notice.stated_deadline_at else None
+    return moment if notice.handed_off_at < moment < notice.stated_deadline_at else None
 
 
 def repeat_at(notice: Notice, attempt: int) -> datetime:
@@ -111,8 +112,18 @@ def notice_due_at(notice: Notice) -> datetime | None:
     return min(notice_moments(notice), default=None)
 
 
+def notice_clock_start(notice: Notice, at: datetime) -> None:
+    """The provider is told at ``at``: its deadline runs from then (the caller saves it)."""
+    deadline = deadline_for(notice.provider, notice.kind)
+    notice.handed_off_at = at
+    notice.deadline_at = at + deadline.length
+    notice.policy = deadline.policy
+
+
 def notice_clock_resume(notice: Notice, *, held: timedelta) -> None:
     """After a hold: every time on the clock moves by the hold's length."""
+    if notice.status == Notice.Status.DELIVERING:
+        return  # its clock has not started: nothing to move, no held time to take off
     if notice.status == Notice.Status.SCHEDULED:
         notice.scheduled_for += held
     elif notice.deadline_at is not None:
@@ -125,11 +136,7 @@ def notice_clock_resume(notice: Notice, *, held: timedelta) -> None:
 def timers_schedule_for_report(report: Report) -> None:
     """On commit, schedule wake-ups for the report's running notice (if any)."""
     notice = (
-        report.notices.filter(
-            status__in=[Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
-        )
-        .select_related("report")
-        .first()
+        report.notices.filter(status__in=RUNNING_NOTICE_STATUSES).select_related("report").first()
     )
     if notice is None:
         return

@@ -372,9 +372,17 @@ class Hold(models.Model):
         return int((end - self.started_at).total_seconds())
 
 
+# A notice that has not ended: at most one per report.
+RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "open", "overdue")
+# A notice the provider has been handed and may answer (acknowledge, removed, dispute).
+ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
+
+
 class Notice(models.Model):
     """A notice-and-takedown to a hosting provider, and the removal clock it starts.
 
+    The clock starts at the hand-off (``handed_off_at``: the provider's mail server accepted
+    the notice); until then the notice is ``delivering`` and nothing is due on it.
     ``due_at`` is the next moment a timer must act on the notice (send it after the police
     window, remind, mark overdue, repeat, escalate); the sweep selects by it alone, so its cost
     follows what is due, not what is open.
@@ -384,6 +392,7 @@ class Notice(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled (police window)")
+        DELIVERING = "delivering", _("delivering (not yet accepted by the provider)")
         OPEN = "open", _("open")
         OVERDUE = "overdue", _("overdue")
         REMOVED = "removed", _("removed")
@@ -401,7 +410,14 @@ class Notice(models.Model):
     scheduled_for = models.DateTimeField(
         null=True, blank=True, help_text=_("Police window: not sent before this time.")
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the hotline sent it (the e-mail may leave later).")
+    )
+    handed_off_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the provider's mail server accepted it: the clock runs from here."),
+    )
     deadline_at = models.DateTimeField(null=True, blank=True)
     policy = models.CharField(
         max_length=200, blank=True, help_text=_("The rule the deadline was computed from.")
@@ -446,7 +462,7 @@ class Notice(models.Model):
             # One running notice per report; repeats are messages of the same notice.
             models.UniqueConstraint(
                 fields=["report"],
-                condition=Q(status__in=["scheduled", "open", "overdue"]),
+                condition=Q(status__in=RUNNING_NOTICE_STATUSES),
                 name="one_running_notice_per_report",
             )
         ]
@@ -456,7 +472,7 @@ class Notice(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (self.Status.SCHEDULED, self.Status.OPEN, self.Status.OVERDUE)
+        return self.status in RUNNING_NOTICE_STATUSES
 
     # What the provider is shown. A hold moves ``deadline_at`` (the hotline's own clock) but
     # never the deadline the provider was given, so that nothing on the notice reveals a hold.
@@ -478,7 +494,8 @@ class OutgoingMessage(models.Model):
     """An e-mail the service sends, recorded before it is handed to the mail backend.
 
     The unique (notice, kind, attempt) key means a retried task or a second sweep can never make
-    a second row, and delivery marks ``sent_at`` under a row lock, so a row is sent once.
+    a second row, and delivery marks ``sent_at`` under a row lock, so a row is sent once. Subject
+    and bodies are rendered at each delivery attempt and stored as the accepted one was sent.
     """
 
     class Kind(models.TextChoices):
@@ -491,6 +508,9 @@ class OutgoingMessage(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     attempt = models.PositiveIntegerField(default=0)
     to_address = models.EmailField()
+    message_id = models.CharField(
+        max_length=255, blank=True, help_text=_("The Message-ID header, the same on every retry.")
+    )
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)

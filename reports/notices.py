@@ -2,7 +2,8 @@
 
 A message is a row first (``OutgoingMessage``, unique per notice, kind and attempt), written in
 the transaction that decided to send it; delivery happens after commit and marks the row sent
-under a lock, so retries and concurrent sweeps never send it twice. The body is stored as sent,
+under a lock, so retries and concurrent sweeps never send it twice. It is rendered when it is
+handed to the mail server (a notice states the deadline that starts then) and stored as sent,
 so the hotline can show exactly what a provider was told. Every X-ARF document is checked
 against the X-ARF v4 schema before it is stored and never carries an ``evidence`` payload.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,7 +26,7 @@ from referencing import Registry, Resource
 
 from hotline.url import defang
 from reports.broker import broker_send
-from reports.models import Channel, Notice, OutgoingMessage
+from reports.models import Channel, Notice, OutgoingMessage, Report
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def _context(notice: Notice, kind: str) -> dict:
         "url": report.canonical_url,
         "url_defanged": defang(report.canonical_url),
         "deadline_utc": _utc(deadline) if deadline else "",
-        "sent_utc": _utc(notice.sent_at) if notice.sent_at else "",
+        "sent_utc": _utc(notice.handed_off_at) if notice.handed_off_at else "",
         "removed_api": api,
         "org_name": settings.HOTLINE_ORG_NAME,
         "org_email": settings.HOTLINE_ORG_EMAIL,
@@ -133,8 +135,6 @@ SUBJECTS = {
 
 def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: str = "") -> bool:
     """Record one message and deliver it after commit. False if that message already exists."""
-    context = _context(notice, kind)
-    subject = SUBJECTS[kind].format(ref=notice.report.reference, deadline=context["deadline_utc"])
     try:
         with transaction.atomic():
             message = OutgoingMessage.objects.create(
@@ -142,10 +142,7 @@ def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: st
                 kind=kind,
                 attempt=attempt,
                 to_address=to_address or notice.provider.abuse_email,
-                subject=subject,
-                body_text=render_to_string("reports/email/message.txt", context),
-                body_html=render_to_string("reports/email/message.html", context),
-                xarf=xarf_document(notice) if kind != OutgoingMessage.Kind.ESCALATION else None,
+                message_id=make_msgid(domain=settings.HOTLINE_ORG_DOMAIN),
             )
     except IntegrityError:
         return False
@@ -158,37 +155,75 @@ def _deliver_later(message_id: int) -> None:
 
 
 def message_deliver(message_id: int) -> bool:
-    """Hand one message to the mail backend, once. True if this call sent it."""
+    """Hand one message to the mail backend, once. True if this call sent it.
+
+    A notice's own message is its hand-off, a transition of the report: the workflow renders
+    it with the deadline that starts now, under the report's lock.
+    """
+    from reports.workflow import notice_hand_off  # a transition (the workflow imports this module)
+
+    kind, report_id = (
+        OutgoingMessage.objects.filter(pk=message_id)
+        .values_list("kind", "notice__report_id")
+        .first()
+    ) or (None, None)
     with transaction.atomic():
+        if kind == OutgoingMessage.Kind.NOTICE:
+            # Locked before the message, in the order every transition takes them.
+            list(Report.objects.select_for_update().filter(pk=report_id).values_list("pk"))
         message = (
-            OutgoingMessage.objects.select_for_update(skip_locked=True)
+            # The message row only: a lock on the provider's row would hold up every notice
+            # being written for that provider meanwhile.
+            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notice__report", "notice__provider")
             .filter(pk=message_id, sent_at__isnull=True)
             .first()
         )
         if message is None:
             return False  # already sent, or another worker is sending it right now
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
-            to=[message.to_address],
-            reply_to=[settings.HOTLINE_ORG_EMAIL],
+        if kind == OutgoingMessage.Kind.NOTICE:
+            return notice_hand_off(message)
+        return message_send(message, message.notice, timezone.now())
+
+
+def message_send(message: OutgoingMessage, notice: Notice, at) -> bool:
+    """Render the message from the notice as it stands and send it; stored as sent if accepted.
+
+    Every attempt is rendered anew (a retry states what is true when it goes) and carries the
+    row's Message-ID, so a provider's desk can tell a retry from a new message.
+    """
+    context = _context(notice, message.kind)
+    message.subject = SUBJECTS[message.kind].format(
+        ref=notice.report.reference, deadline=context["deadline_utc"]
+    )
+    message.body_text = render_to_string("reports/email/message.txt", context)
+    message.body_html = render_to_string("reports/email/message.html", context)
+    if message.kind != OutgoingMessage.Kind.ESCALATION:
+        message.xarf = xarf_document(notice)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        to=[message.to_address],
+        reply_to=[settings.HOTLINE_ORG_EMAIL],
+        headers={"Message-ID": message.message_id},
+    )
+    email.attach_alternative(message.body_html, "text/html")
+    if message.xarf is not None:
+        email.attach(
+            f"xarf-{notice.report.reference}.json",
+            json.dumps(message.xarf, indent=2),
+            "application/json",
         )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
-        if message.xarf is not None:
-            email.attach(
-                f"xarf-{message.notice.report.reference}.json",
-                json.dumps(message.xarf, indent=2),
-                "application/json",
-            )
-        try:
-            email.send()
-        except Exception as exc:  # kept unsent: the next sweep tries again
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            message.save(update_fields=["last_error"])
-            logger.warning("sending message %s failed: %s", message_id, type(exc).__name__)
-            return False
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["sent_at", "last_error"])
+    try:
+        email.send()
+    except Exception as exc:  # kept unsent: the next sweep tries again
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        message.save(update_fields=["last_error"])
+        logger.warning("sending message %s failed: %s", message.pk, type(exc).__name__)
+        return False
+    message.sent_at = at
+    message.last_error = ""
+    message.save(
+        update_fields=["subject", "body_text", "body_html", "xarf", "sent_at", "last_error"]
+    )
     return True

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.pagination import fast_count
 from reports.intake import tracking_secret_hash
-from reports.models import Notice, Report, ReportStatus, WorkerHeartbeat
+from reports.models import RUNNING_NOTICE_STATUSES, Notice, Report, ReportStatus, WorkerHeartbeat
 from reports.models import ReportStatus as S
 
 # The reporter's status is coarse and on the reporter's own timeline (README, "Reporting"): for
@@ -83,8 +83,6 @@ def report_status_for_reporter(*, reference: str, secret: str) -> ReporterStatus
     return ReporterStatus(report.reference, "in_progress", _utc_day(quiet_until), None)
 
 
-RUNNING_NOTICE = [Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
-
 # The analysts' queues: name -> (label, condition on Report for the signed-in user).
 QUEUES = {
     "new": (_("New"), lambda request: Q(status=S.NEW)),
@@ -97,7 +95,11 @@ QUEUES = {
         _("Ready to send"),
         lambda request: (
             Q(status=S.ACTIONABLE, provider__isnull=False)
-            & ~Q(Exists(Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE)))
+            & ~Q(
+                Exists(
+                    Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES)
+                )
+            )
         ),
     ),
     "scheduled": (
@@ -112,7 +114,9 @@ QUEUES = {
         lambda request: Q(
             Exists(
                 Notice.objects.filter(
-                    report=OuterRef("pk"), status__in=RUNNING_NOTICE, disputed_at__isnull=False
+                    report=OuterRef("pk"),
+                    status__in=RUNNING_NOTICE_STATUSES,
+                    disputed_at__isnull=False,
                 )
             )
         ),

@@ -1,10 +1,11 @@
 """SLA compliance figures (read-only selectors), computed in the database.
 
 Definitions (the README states them in the same words):
-- Cohort: the notices *sent* in the period [from, to), withdrawn notices excluded. Everything is
+- Cohort: the notices *handed off* in the period [from, to) (the provider's mail server
+  accepted them: ``handed_off_at``), withdrawn notices excluded. Everything is
   judged as of the end of the period (or now, if that is earlier), so a past month's figures do
   not change when the report is run again later.
-- Time to removal: from ``sent_at`` to ``removed_at``, minus the time the notice was on hold.
+- Time to removal: from ``handed_off_at`` to ``removed_at``, minus the time the notice was on hold.
 - Removed within deadline: removed at or before ``deadline_at`` (which holds already moved).
   Removed late: removed after it. Still online past deadline: not removed by the end of the
   period although the deadline had passed: a miss. Pending: neither removed nor yet due.
@@ -12,7 +13,7 @@ Definitions (the README states them in the same words):
 - Repeat notices: repeat messages created for the cohort's notices by the end of the period.
 - Hotline side, for the reports *received* in the period: received, duplicates, actionable
   (assessed illegal), forwarded, each by the end of the period; time from receipt to assessment,
-  and from assessment to the first notice (median and 90th percentile).
+  and from assessment to the first notice handed off (median and 90th percentile).
 - Median time to act (EU DSA Art. 15): from the receipt of a report to the removal of the
   content it reported, for the cohort's removed notices.
 """
@@ -113,9 +114,9 @@ class Period:
 
 
 def _cohort(period: Period):
-    return Notice.objects.filter(sent_at__gte=period.start, sent_at__lt=period.end).exclude(
-        status=Notice.Status.WITHDRAWN
-    )
+    return Notice.objects.filter(
+        handed_off_at__gte=period.start, handed_off_at__lt=period.end
+    ).exclude(status=Notice.Status.WITHDRAWN)
 
 
 def _outcome_filters(as_of) -> dict[str, Q]:
@@ -130,7 +131,7 @@ def _outcome_filters(as_of) -> dict[str, Q]:
 
 def _time_to_removal():
     return ExpressionWrapper(
-        Seconds(F("removed_at"), F("sent_at")) - F("held_seconds"), output_field=FloatField()
+        Seconds(F("removed_at"), F("handed_off_at")) - F("held_seconds"), output_field=FloatField()
     )
 
 
@@ -148,7 +149,7 @@ def provider_figures(period: Period, group_by: str) -> list[dict]:
     key = GROUPS[group_by]
     cohort = _cohort(period)
     if group_by == "month":
-        cohort = cohort.annotate(month=TruncMonth("sent_at"))
+        cohort = cohort.annotate(month=TruncMonth("handed_off_at"))
     aggregates = {
         "notices": Count("pk"),
         **{name: Count("pk", filter=condition) for name, condition in outcomes.items()},
@@ -177,7 +178,7 @@ def _repeats_by_group(cohort, group_by: str, as_of) -> dict:
         kind=OutgoingMessage.Kind.REPEAT, created_at__lte=as_of, notice__in=cohort.values("pk")
     )
     if group_by == "month":
-        messages = messages.annotate(month=TruncMonth("notice__sent_at"))
+        messages = messages.annotate(month=TruncMonth("notice__handed_off_at"))
         key = "month"
     else:
         key = f"notice__{GROUPS[group_by]}"
@@ -250,9 +251,9 @@ def hotline_figures(period: Period) -> dict:
     assessed = reports.filter(assessed_at__isnull=False, assessed_at__lte=period.as_of)
     to_assessment = Seconds(F("assessed_at"), F("received_at"))
     first_notice = (
-        Notice.objects.filter(report=OuterRef("pk"), sent_at__isnull=False)
-        .order_by("sent_at")
-        .values("sent_at")[:1]
+        Notice.objects.filter(report=OuterRef("pk"), handed_off_at__isnull=False)
+        .order_by("handed_off_at")
+        .values("handed_off_at")[:1]
     )
     noticed = assessed.annotate(first_sent=Subquery(first_notice)).filter(
         first_sent__isnull=False, first_sent__lte=period.as_of

@@ -20,12 +20,13 @@ from django.utils import timezone
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
-from hotline.policy import deadline_for
 from hotline.validators import country_code_clean
 from reports import deadlines, notices
 from reports.audit import events_append
 from reports.models import (
+    ANSWERABLE_NOTICE_STATUSES,
     OPEN_STATUSES,
+    RUNNING_NOTICE_STATUSES,
     Escalation,
     Event,
     Hold,
@@ -163,6 +164,14 @@ TRANSITIONS: dict[str, Transition] = {
             automatic_for=["system"],
         ),
         _t(
+            "hand_off_notice",
+            "Notice accepted by the provider's mail server",
+            [S.TAKEDOWN_REQUESTED],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
             "mark_overdue",
             "Mark overdue",
             [S.TAKEDOWN_REQUESTED],
@@ -184,7 +193,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 # Transitions after which a notice's timers must be (re)scheduled even if the status stays.
-CLOCK_TRANSITIONS = {"schedule_notice", "notice_timer", "release_hold"}
+CLOCK_TRANSITIONS = {"schedule_notice", "notice_timer", "release_hold", "hand_off_notice"}
 
 
 class TransitionNotAllowed(DomainError):
@@ -550,28 +559,50 @@ def report_hold_release(report_id: int, *, actor: Actor) -> Report:
 
 
 def _running_notice(report: Report) -> Notice | None:
-    return report.notices.filter(
-        status__in=[Notice.Status.SCHEDULED, Notice.Status.OPEN, Notice.Status.OVERDUE]
-    ).first()
+    return report.notices.filter(status__in=RUNNING_NOTICE_STATUSES).first()
 
 
 def _notice_dispatch(notice: Notice, now) -> dict:
-    """Start the clock and queue the notice e-mail (with its X-ARF document)."""
-    deadline = deadline_for(notice.provider, notice.kind)
-    notice.status = Notice.Status.OPEN
+    """Queue the notice e-mail (with its X-ARF document); the clock starts at its hand-off."""
+    notice.status = Notice.Status.DELIVERING
     notice.sent_at = now
-    notice.deadline_at = now + deadline.length
-    notice.policy = deadline.policy
-    notice.due_at = deadlines.notice_due_at(notice)
+    notice.due_at = None
     notice.save()
     notices.message_queue(notice, OutgoingMessage.Kind.NOTICE)
-    return {
-        "notice": notice.pk,
-        "provider": notice.provider.name,
-        "kind": notice.kind,
-        "deadline_at": notice.deadline_at.isoformat(),
-        "policy": notice.policy,
-    }
+    return {"notice": notice.pk, "provider": notice.provider.name, "kind": notice.kind}
+
+
+def notice_hand_off(message: OutgoingMessage) -> bool:
+    """Send a notice's own message (locked, report locked first); if the provider's mail server
+    accepts it, the notice opens and its clock starts at this attempt. True if it was sent.
+
+    The message is rendered with the deadline that starts now, so it states the one that runs.
+    A notice withdrawn or closed before it went is never sent; one on hold waits for the release.
+    """
+    notice = message.notice
+    transition = TRANSITIONS["hand_off_notice"]
+    if notice.status != Notice.Status.DELIVERING or notice.report.status not in transition.sources:
+        return False
+    at = timezone.now()
+    deadlines.notice_clock_start(notice, at)
+    if not notices.message_send(message, notice, at):
+        return False
+
+    def apply(report, now):
+        notice.report = report  # the locked row
+        notice.status = Notice.Status.OPEN
+        notice.due_at = deadlines.notice_due_at(notice)
+        notice.save()
+        return {
+            "notice": notice.pk,
+            "message": message.pk,
+            "handed_off_at": at.isoformat(),
+            "deadline_at": notice.deadline_at.isoformat(),
+            "policy": notice.policy,
+        }
+
+    _run(notice.report_id, "hand_off_notice", Actor.system("mail delivery"), apply)
+    return True
 
 
 def report_send_notice(
@@ -721,14 +752,18 @@ def report_confirm_removal(
     """The provider confirmed, or an analyst verified, that the content is gone."""
 
     def apply(report, now):
-        notice = report.notices.filter(
-            status__in=[Notice.Status.OPEN, Notice.Status.OVERDUE]
-        ).first()
+        notice = report.notices.filter(status__in=ANSWERABLE_NOTICE_STATUSES).first()
         when = removed_at or now
-        if notice is not None and (when < notice.sent_at or when > now):
+        if notice is not None and (when < notice.handed_off_at or when > now):
             raise DomainError(
-                "The removal time must lie between the notice being sent "
-                f"({notice.sent_at:%Y-%m-%d %H:%M:%S} UTC) and now."
+                "The removal time must lie between the notice reaching the provider "
+                f"({notice.handed_off_at:%Y-%m-%d %H:%M:%S} UTC) and now."
+            )
+        delivering = report.notices.filter(status=Notice.Status.DELIVERING).first()
+        withdrawn = {}
+        if delivering is not None:  # gone before the provider was told: nothing to tell it
+            withdrawn = _notice_withdraw(
+                delivering, now, "removed before the notice reached the provider"
             )
         hold = None
         if report.status == S.ON_HOLD:
@@ -745,6 +780,7 @@ def report_confirm_removal(
             "removed_at": when.isoformat(),
             "late": bool(notice and when > notice.deadline_at),
             "source": "provider" if actor.kind == "api_key" else "analyst",
+            **({"withdrawn": withdrawn} if withdrawn else {}),
         }
         return data | ({"hold": hold} if hold else {})
 
@@ -775,6 +811,9 @@ def _hold_end_by_removal(report: Report, notice: Notice | None, removed_at, now)
 
 
 def _notice_withdraw(notice: Notice, now, reason: str) -> dict:
+    if notice.status == Notice.Status.DELIVERING:
+        # Never sent: its message is dropped, not left for every later sweep to try again.
+        notice.messages.filter(kind=OutgoingMessage.Kind.NOTICE, sent_at__isnull=True).delete()
     notice.status = Notice.Status.WITHDRAWN
     notice.withdrawn_at = now
     notice.withdrawal_reason = reason.strip()[:500]
@@ -815,7 +854,7 @@ class NoticeClosed(DomainError):
 
 def _provider_notice(report, notice_id: int) -> Notice:
     notice = report.notices.get(pk=notice_id)
-    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
     return notice
 
@@ -825,7 +864,7 @@ def notice_acknowledge(notice_id: int, *, actor: Actor) -> Notice:
     notice = Notice.objects.get(pk=notice_id)
     if notice.acknowledged_at is not None:
         return notice
-    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
 
     def apply(report, now):
@@ -847,7 +886,7 @@ def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
     if len(reason) > 2000:
         raise DomainError(f"The reason is {len(reason)} characters; at most 2000 are accepted.")
     notice = Notice.objects.get(pk=notice_id)
-    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
 
     def apply(report, now):
@@ -868,7 +907,7 @@ def notice_confirm_removed(notice_id: int, *, actor: Actor, removed_at=None) -> 
     notice = Notice.objects.get(pk=notice_id)
     if notice.status == Notice.Status.REMOVED:
         return notice
-    if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
     try:
         report_confirm_removal(notice.report_id, actor=actor, removed_at=removed_at)

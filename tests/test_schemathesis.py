@@ -30,7 +30,7 @@ from hotline.actors import Actor
 from hotline.services import partner_api_key_create, provider_api_key_create
 from hotline.throttling import ProviderThrottle
 from reports import deadlines, notices, workflow
-from tests.reports.factories import ProviderFactory, ReportFactory
+from tests.reports.factories import ProviderFactory, ReportFactory, notice_send
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -113,7 +113,7 @@ def keys(live_server, monkeypatch):
         workflow.report_claim(report.pk, actor=actor)
         workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
         workflow.report_set_hosting(report.pk, actor=actor, provider_id=provider.pk, country="NL")
-        notice = workflow.report_send_notice(report.pk, actor=actor)
+        notice = notice_send(report.pk, actor=actor)
         if state == "removed":
             workflow.report_confirm_removal(report.pk, actor=actor)
         elif state == "withdrawn":

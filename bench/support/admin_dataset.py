@@ -118,7 +118,7 @@ INSERT INTO reports_notice (
     uuid, report_id, provider_id, kind, status, created_at, created_by_label, scheduled_for,
     sent_at, deadline_at, policy, reminder_sent_at, acknowledged_at, removal_confirmed_at,
     removed_at, disputed_at, dispute_reason, withdrawn_at, withdrawal_reason, repeats_sent,
-    escalated_at, held_seconds, due_at
+    escalated_at, held_seconds, due_at, handed_off_at
 )
 SELECT gen_random_uuid(), r.id, r.provider_id, 'voluntary', x.status,
        coalesce(x.sent_at, %(now)s), 'bench', x.scheduled_for, x.sent_at,
@@ -134,7 +134,8 @@ SELECT gen_random_uuid(), r.id, r.provider_id, 'voluntary', x.status,
        NULL, 0,
        CASE x.status WHEN 'scheduled' THEN x.scheduled_for
                      WHEN 'open' THEN x.sent_at + interval '20 hours'
-                     WHEN 'overdue' THEN x.sent_at + interval '48 hours' END
+                     WHEN 'overdue' THEN x.sent_at + interval '48 hours' END,
+       x.sent_at
 FROM reports_report AS r,
      LATERAL (SELECT CASE r.status WHEN 'takedown_requested' THEN 'open'
                                    WHEN 'actionable' THEN 'scheduled' ELSE r.status END AS status,
@@ -161,12 +162,13 @@ INSERT INTO reports_notice (
     uuid, report_id, provider_id, kind, status, created_at, created_by_label, scheduled_for,
     sent_at, deadline_at, policy, reminder_sent_at, acknowledged_at, removal_confirmed_at,
     removed_at, disputed_at, dispute_reason, withdrawn_at, withdrawal_reason, repeats_sent,
-    escalated_at, held_seconds, due_at
+    escalated_at, held_seconds, due_at, handed_off_at
 )
 SELECT gen_random_uuid(), r.id, r.provider_id, 'voluntary', 'withdrawn',
        r.received_at + interval '2 hours', 'bench', NULL, r.received_at + interval '2 hours',
        r.received_at + interval '26 hours', 'default: 24h', NULL, NULL, NULL, NULL, NULL, '',
-       r.received_at + interval '140 minutes', 'wrong provider', 0, NULL, 0, NULL
+       r.received_at + interval '140 minutes', 'wrong provider', 0, NULL, 0, NULL,
+       r.received_at + interval '2 hours'
 FROM reports_report AS r
 WHERE r.id BETWEEN %(first)s AND %(last)s
   AND ((r.status = 'removed' AND (r.id * 31) %% 10 < 3)

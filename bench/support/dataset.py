@@ -62,13 +62,13 @@ INSERT INTO reports_notice (
     id, uuid, report_id, provider_id, kind, status, created_at, created_by_label, scheduled_for,
     sent_at, deadline_at, policy, reminder_sent_at, acknowledged_at, removal_confirmed_at,
     removed_at, disputed_at, dispute_reason, withdrawn_at, withdrawal_reason, repeats_sent,
-    escalated_at, held_seconds, due_at
+    escalated_at, held_seconds, due_at, handed_off_at
 )
 SELECT s.g, gen_random_uuid(), s.g, s.provider_id, 'voluntary', s.notice_status,
        coalesce(s.sent_at, %(now)s), 'bench', NULL,
        s.sent_at, s.deadline_at, 'default: 24h', s.reminder_sent_at, NULL, s.removed_at,
        s.removed_at, NULL, '', s.withdrawn_at, CASE WHEN s.withdrawn_at IS NULL THEN '' ELSE
-       'bench' END, 0, NULL, 0, s.due_at
+       'bench' END, 0, NULL, 0, s.due_at, s.sent_at
 FROM ({spec}) AS s
 """
 

@@ -26,6 +26,7 @@ COLUMNS = (
     "kind",
     "status",
     "sent_at",
+    "handed_off_at",
     "deadline_at",
     "acknowledged_at",
     "removed_at",
@@ -33,8 +34,8 @@ COLUMNS = (
     "repeats_sent",
 )
 PAGE = """
-    SELECT n.id, r.reference, r.canonical_url, n.kind, n.status, n.sent_at, n.deadline_at,
-           n.acknowledged_at, n.removed_at, n.disputed_at, n.repeats_sent
+    SELECT n.id, r.reference, r.canonical_url, n.kind, n.status, n.sent_at, n.handed_off_at,
+           n.deadline_at, n.acknowledged_at, n.removed_at, n.disputed_at, n.repeats_sent
     FROM reports_notice AS n JOIN reports_report AS r ON r.id = n.report_id
     WHERE n.provider_id = %s AND n.status = ANY(%s) {keyset}
     ORDER BY n.sent_at DESC, n.id DESC
@@ -63,7 +64,7 @@ def provider_notices(request, provider_id: int):
     for row in rows[:page_size]:
         item = {name: _iso(value) for name, value in zip(COLUMNS, row, strict=True)}
         running = item["status"] in ("open", "overdue")
-        item["seconds_left"] = int((row[6] - now).total_seconds()) if running else None
+        item["seconds_left"] = int((row[7] - now).total_seconds()) if running else None
         results.append(item)
     following = None
     if len(rows) > page_size:

@@ -30,7 +30,7 @@ from hotline.actors import Actor
 from hotline.api import HasProviderKey, ProviderKeyAuthentication
 from hotline.schema import ERROR
 from hotline.throttling import ProviderThrottle
-from reports.models import Notice
+from reports.models import ANSWERABLE_NOTICE_STATUSES, Notice
 from reports.notices import xarf_document
 from reports.workflow import (
     PROVIDER_VISIBLE,
@@ -41,7 +41,6 @@ from reports.workflow import (
 
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 429: ERROR}
 NOTICE_ID = re.compile(r"[0-9]+")  # ids are spelt one way: no sign, spaces or other digits
-RUNNING = [Notice.Status.OPEN, Notice.Status.OVERDUE]
 
 
 class Seconds(Func):
@@ -60,8 +59,8 @@ STATED_DEADLINE = ExpressionWrapper(
     F("deadline_at") - Seconds("held_seconds"), output_field=DateTimeField()
 )
 STATUS_GROUPS = {
-    "open": lambda now: Q(status__in=RUNNING, stated_deadline__gt=now),
-    "overdue": lambda now: Q(status__in=RUNNING, stated_deadline__lte=now),
+    "open": lambda now: Q(status__in=ANSWERABLE_NOTICE_STATUSES, stated_deadline__gt=now),
+    "overdue": lambda now: Q(status__in=ANSWERABLE_NOTICE_STATUSES, stated_deadline__lte=now),
     "closed": lambda now: Q(status__in=[Notice.Status.REMOVED, Notice.Status.WITHDRAWN]),
 }
 
@@ -93,6 +92,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "sent_at",
+            "handed_off_at",
             "deadline_at",
             "seconds_left",
             "acknowledged_at",
@@ -102,7 +102,7 @@ class NoticeSerializer(serializers.ModelSerializer):
         ]
 
     def get_seconds_left(self, notice) -> int | None:
-        if notice.status not in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        if notice.status not in ANSWERABLE_NOTICE_STATUSES:
             return None
         return int((notice.stated_deadline_at - timezone.now()).total_seconds())
 
@@ -139,8 +139,8 @@ NOTICE_OR_XARF = PolymorphicProxySerializer(
 class RemovedSerializer(serializers.Serializer):
     removed_at = serializers.DateTimeField(
         required=False,
-        help_text="When the content was removed (default: now). Not before the notice was "
-        "sent, not in the future.",
+        help_text="When the content was removed (default: now). Not before the notice reached "
+        "you (handed_off_at), not in the future.",
     )
 
 
@@ -324,15 +324,15 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
         body = RemovedSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         removed_at = body.validated_data.get("removed_at")
-        if removed_at is not None and notice.status in (Notice.Status.OPEN, Notice.Status.OVERDUE):
+        if removed_at is not None and notice.status in ANSWERABLE_NOTICE_STATUSES:
             if removed_at > timezone.now():
                 raise exceptions.ValidationError({"removed_at": [_("It is in the future.")]})
-            if removed_at < notice.sent_at:
+            if removed_at < notice.handed_off_at:
                 raise exceptions.ValidationError(
                     {
                         "removed_at": [
-                            _("It is before the notice was sent (%(sent)s).")
-                            % {"sent": notice.sent_at.isoformat()}
+                            _("It is before the notice reached you (%(sent)s).")
+                            % {"sent": notice.handed_off_at.isoformat()}
                         ]
                     }
                 )

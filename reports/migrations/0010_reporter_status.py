@@ -11,7 +11,7 @@ def holds_ended_backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0008_worker_heartbeat")]
+    dependencies = [("reports", "0009_notice_handoff")]
 
     operations = [
         migrations.AddField(

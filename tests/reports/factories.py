@@ -10,7 +10,9 @@ from factory.django import DjangoModelFactory
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.url import canonicalize
 from reports.intake import reference_generate
-from reports.models import Channel, Report, ReportStatus
+from reports.models import Channel, Notice, Report, ReportStatus
+from reports.notices import message_deliver
+from reports.workflow import report_send_notice
 
 
 class PartnerHotlineFactory(DjangoModelFactory):
@@ -121,3 +123,17 @@ class ActionableReportFactory(ReportFactory):
     site_type = "image_host"
     commercial = False
     assessed_at = factory.LazyFunction(timezone.now)
+
+
+def notice_hand_off(notice: Notice) -> Notice:
+    """Deliver a notice's own message, as its delivery task does after commit: the mail backend
+    accepts it and the provider's clock starts."""
+    message = notice.messages.get(kind="notice")
+    assert message_deliver(message.pk), message.last_error
+    notice.refresh_from_db()
+    return notice
+
+
+def notice_send(report_id: int, *, actor, **kwargs) -> Notice:
+    """An analyst sends the notice and its e-mail goes out at once (the usual case)."""
+    return notice_hand_off(report_send_notice(report_id, actor=actor, **kwargs))

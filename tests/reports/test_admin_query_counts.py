@@ -77,6 +77,7 @@ def _notice(report, status: str, **fields) -> Notice:
         status=status,
         created_by_label="test",
         sent_at=sent,
+        handed_off_at=sent,
         deadline_at=sent + timedelta(hours=24) if sent else None,
         scheduled_for=now + timedelta(hours=2) if sent is None else None,
         **fields,

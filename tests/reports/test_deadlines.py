@@ -35,6 +35,8 @@ from tests.reports.factories import (
     AgencyFactory,
     ProviderFactory,
     StaffUserFactory,
+    notice_hand_off,
+    notice_send,
 )
 
 S = ReportStatus
@@ -85,7 +87,7 @@ def police(db):
 def notice(db, clock, policy, analyst):
     """A notice sent at T0 with a 24 h deadline."""
     report = ActionableReportFactory()
-    return workflow.report_send_notice(report.pk, actor=analyst)
+    return notice_send(report.pk, actor=analyst)
 
 
 def fire(notice: Notice) -> list[str]:
@@ -121,7 +123,7 @@ def test_nothing_fires_before_the_reminder(clock, notice):
     assert fire(notice) == []
     assert deadlines.sweep_due().notices == {}
     assert messages(notice) == [("notice", 0)]
-    assert verbs(notice.report_id) == ["send_notice"]
+    assert verbs(notice.report_id) == ["send_notice", "hand_off_notice"]
 
 
 def test_the_reminder_goes_out_once_before_the_deadline(clock, notice):
@@ -137,7 +139,7 @@ def test_the_reminder_goes_out_once_before_the_deadline(clock, notice):
     assert notice.status == N.OPEN
     assert notice.report.status == S.TAKEDOWN_REQUESTED
     assert notice.due_at == DEADLINE
-    assert verbs(notice.report_id) == ["send_notice", "notice_timer"]
+    assert verbs(notice.report_id) == ["send_notice", "hand_off_notice", "notice_timer"]
     clock.move_to(DEADLINE - M)
     assert fire(notice) == []
     assert messages(notice, "reminder") == [("reminder", 0)]
@@ -145,7 +147,7 @@ def test_the_reminder_goes_out_once_before_the_deadline(clock, notice):
 
 def test_no_reminder_when_the_deadline_is_shorter_than_the_reminder_lead(clock, policy, analyst):
     policy.HOTLINE_TAKEDOWN_DEADLINE = "2h"
-    notice = workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+    notice = notice_send(ActionableReportFactory().pk, actor=analyst)
     clock.move_to(T0 + 2 * H - M)
     assert fire(notice) == []
     clock.move_to(T0 + 2 * H)
@@ -220,7 +222,7 @@ def test_an_outage_over_the_deadline_makes_it_overdue_with_one_repeat(clock, not
     assert deadlines.sweep_due().notices == {"overdue": 1}
     assert deadlines.sweep_due().notices == {}
     assert messages(notice) == [("notice", 0), ("repeat", 3)]
-    assert verbs(notice.report_id) == ["send_notice", "mark_overdue"]
+    assert verbs(notice.report_id) == ["send_notice", "hand_off_notice", "mark_overdue"]
 
 
 def test_firing_and_sweeping_again_at_the_same_moment_fires_nothing_new(clock, notice):
@@ -228,14 +230,12 @@ def test_firing_and_sweeping_again_at_the_same_moment_fires_nothing_new(clock, n
     results = [fire(notice) for _ in range(3)]
     results += [deadlines.sweep_due().notices for _ in range(3)]
     assert results == [["overdue"], [], [], {}, {}, {}]
-    assert verbs(notice.report_id) == ["send_notice", "mark_overdue"]
+    assert verbs(notice.report_id) == ["send_notice", "hand_off_notice", "mark_overdue"]
     assert messages(notice) == [("notice", 0), ("repeat", 1)]
 
 
 def test_the_sweep_finds_due_notices_in_batches(clock, policy, analyst):
-    sent = [
-        workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst) for _ in range(5)
-    ]
+    sent = [notice_send(ActionableReportFactory().pk, actor=analyst) for _ in range(5)]
     clock.move_to(DEADLINE)
     assert deadlines.sweep_due(batch=2).notices == {"overdue": 5}
     assert set(Notice.objects.values_list("status", flat=True)) == {N.OVERDUE}
@@ -327,7 +327,7 @@ def test_a_misconfigured_escalation_cannot_keep_the_sweep_busy(clock, policy, an
     policy.HOTLINE_ESCALATE_AFTER = "1h"
     policy.HOTLINE_ESCALATION_AGENCY = "No Such Agency"
     for _ in range(3):
-        workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+        notice_send(ActionableReportFactory().pk, actor=analyst)
     clock.move_to(DEADLINE + 2 * H)
     assert deadlines.sweep_due(batch=1).notices == {"overdue": 3}
     clock.move_to(DEADLINE + 3 * H)
@@ -450,6 +450,34 @@ def test_nothing_fires_during_a_hold_and_release_moves_the_deadline_by_its_lengt
     assert fire(notice) == ["overdue"]
 
 
+def test_a_notice_held_before_its_hand_off_waits_and_its_clock_starts_after_the_hold(
+    clock, policy, analyst, supervisor, police, mailoutbox
+):
+    notice = workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+    clock.move_to(T0 + 10 * M)
+    hold(notice.report_id, supervisor, police, until=T0 + 10 * 24 * H)
+    assert Hold.objects.get().notice_id == notice.pk
+
+    for at in (T0 + 2 * H, DEADLINE, DEADLINE + 24 * H):  # the mail server is up all along
+        clock.move_to(at)
+        assert deadlines.sweep_due().messages_sent == 0
+    assert mailoutbox == []  # the agency asked the hotline not to alert the provider yet
+    assert reload(notice).status == N.DELIVERING
+
+    workflow.report_hold_release(notice.report_id, actor=supervisor)
+    notice = reload(notice)
+    # The clock had not started: nothing to move, no held time to take off later.
+    assert (notice.status, notice.deadline_at, notice.held_seconds) == (N.DELIVERING, None, 0)
+    assert notice.report.status == S.TAKEDOWN_REQUESTED
+
+    assert deadlines.sweep_due().messages_sent == 1  # the next sweep hands it over
+    notice = reload(notice)
+    assert notice.status == N.OPEN
+    assert notice.handed_off_at == DEADLINE + 24 * H
+    assert notice.deadline_at == DEADLINE + 48 * H
+    assert len(mailoutbox) == 1
+
+
 def test_a_hold_on_an_overdue_notice_pauses_its_repeats(clock, notice, supervisor, police):
     clock.move_to(DEADLINE)
     fire(notice)
@@ -549,11 +577,16 @@ def test_a_notice_in_the_police_window_is_scheduled_and_sent_when_it_ends(
     assert deadlines.sweep_due().notices == {}
 
     notice = reload(notice)
-    assert notice.status == N.OPEN
+    assert notice.status == N.DELIVERING  # sent, not yet accepted by the provider's mail server
     assert notice.report.status == S.TAKEDOWN_REQUESTED
     assert notice.sent_at == T0 + 60 * M
-    assert notice.deadline_at == T0 + 60 * M + 24 * H
+    assert notice.deadline_at is None
     assert messages(notice) == [("notice", 0)]
+    clock.move_to(T0 + 62 * M)
+    notice = notice_hand_off(notice)
+    assert notice.status == N.OPEN
+    assert notice.handed_off_at == T0 + 62 * M
+    assert notice.deadline_at == T0 + 62 * M + 24 * H
     event = Event.objects.get(verb="send_notice")
     assert event.actor_kind == "system"
     assert (event.from_status, event.to_status) == (S.ACTIONABLE, S.TAKEDOWN_REQUESTED)
@@ -563,7 +596,7 @@ def test_after_the_window_the_analyst_sends_at_once(clock, window, analyst, supe
     report = ActionableReportFactory()
     notify_police(report.pk, supervisor, police)
     clock.move_to(T0 + 60 * M)
-    notice = reload(workflow.report_send_notice(report.pk, actor=analyst))
+    notice = reload(notice_send(report.pk, actor=analyst))
     assert notice.status == N.OPEN
     assert notice.sent_at == T0 + 60 * M
 
@@ -594,14 +627,14 @@ def test_a_hold_inside_the_police_window_stops_the_notice_and_release_moves_it(
     assert deadlines.sweep_due().notices == {}
     clock.move_to(T0 + 160 * M)
     assert deadlines.sweep_due().notices == {"sent": 1}
-    notice = reload(notice)
+    notice = notice_hand_off(reload(notice))
     assert notice.sent_at == T0 + 160 * M
     assert notice.deadline_at == T0 + 160 * M + 24 * H
     assert notice.report.status == S.TAKEDOWN_REQUESTED
 
 
 def test_without_a_police_window_the_analyst_sends_at_once(clock, policy, analyst):
-    notice = reload(workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst))
+    notice = reload(notice_send(ActionableReportFactory().pk, actor=analyst))
     assert notice.status == N.OPEN
     assert notice.sent_at == T0
     assert messages(notice) == [("notice", 0)]
@@ -646,7 +679,7 @@ def test_a_removal_time_before_the_notice_or_in_the_future_is_refused(
 ):
     clock.move_to(T0 + 3 * H)
     before = Event.objects.count()
-    with pytest.raises(DomainError, match="between the notice being sent"):
+    with pytest.raises(DomainError, match="between the notice reaching the provider"):
         workflow.report_confirm_removal(notice.report_id, actor=analyst, removed_at=removed_at)
     assert Event.objects.count() == before
     notice = reload(notice)
@@ -675,7 +708,7 @@ def test_after_removal_nothing_fires(clock, notice, analyst):
         assert fire(notice) == []
         assert deadlines.sweep_due().notices == {}
     assert messages(notice) == [("notice", 0)]
-    assert verbs(notice.report_id) == ["send_notice", "confirm_removal"]
+    assert verbs(notice.report_id) == ["send_notice", "hand_off_notice", "confirm_removal"]
 
 
 def test_removal_without_a_running_notice_is_refused(clock, policy, analyst):
@@ -704,7 +737,7 @@ def test_a_withdrawn_notice_puts_the_report_back_and_stops_its_timers(clock, not
         assert deadlines.sweep_due().notices == {}
     assert messages(notice) == [("notice", 0)]
     # A corrected notice can be sent afterwards.
-    new = workflow.report_send_notice(notice.report_id, actor=analyst)
+    new = notice_send(notice.report_id, actor=analyst)
     assert new.pk != notice.pk and reload(new).status == N.OPEN
 
 
@@ -778,7 +811,7 @@ def test_two_sweeps_at_once_fire_each_due_notice_once(policy, monkeypatch):
     with time_machine.travel(T0, tick=False) as clock:
         provider = ProviderFactory()
         sent = [
-            workflow.report_send_notice(ActionableReportFactory(provider=provider).pk, actor=system)
+            notice_send(ActionableReportFactory(provider=provider).pk, actor=system)
             for _ in range(20)
         ]
         clock.move_to(DEADLINE)
@@ -797,7 +830,7 @@ def test_two_sweeps_at_once_fire_each_due_notice_once(policy, monkeypatch):
     assert sum(r.notices.get("overdue", 0) for r in results) == 20
     assert all(r.failed == [] for r in results)
     for notice in sent:
-        assert verbs(notice.report_id) == ["send_notice", "mark_overdue"]
+        assert verbs(notice.report_id) == ["send_notice", "hand_off_notice", "mark_overdue"]
         assert messages(notice) == [("notice", 0), ("repeat", 1)]
     assert set(Notice.objects.values_list("status", flat=True)) == {N.OVERDUE}
     # Each message (20 notices, 20 repeats) was handed to delivery once, after its commit.
@@ -814,10 +847,7 @@ def test_the_sweep_passes_over_a_report_someone_holds_and_a_later_sweep_fires_it
     monkeypatch.setattr("celery.app.base.Celery.send_task", lambda self, *a, **kw: None)
     system = Actor.system("test sender")
     with time_machine.travel(T0, tick=False) as clock:
-        held, free = (
-            workflow.report_send_notice(ActionableReportFactory().pk, actor=system)
-            for _ in range(2)
-        )
+        held, free = (notice_send(ActionableReportFactory().pk, actor=system) for _ in range(2))
         clock.move_to(DEADLINE)
         locked, release = threading.Event(), threading.Event()
 
@@ -877,6 +907,8 @@ def test_the_send_notice_button_sends_it(clock, policy, analyst_client):
     assert response.status_code == 302
     notice = Notice.objects.get(report=report)
     assert notice.kind == "legal_order"
+    assert notice.status == N.DELIVERING  # its e-mail goes after commit
+    notice = notice_hand_off(notice)
     assert notice.deadline_at == T0 + 12 * H
     assert notice.created_by_label == "ann"
     page = analyst_client.get(response.url).content.decode()
@@ -919,9 +951,9 @@ def test_the_confirm_removal_button_removes(clock, notice, analyst_client):
 def test_the_overdue_queue_lists_overdue_reports_and_time_left_turns_red(
     clock, policy, analyst, analyst_client
 ):
-    late = workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+    late = notice_send(ActionableReportFactory().pk, actor=analyst)
     clock.move_to(T0 + 2 * H)
-    running = workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+    running = notice_send(ActionableReportFactory().pk, actor=analyst)
     clock.move_to(DEADLINE + 90 * M)
     fire(late)
     late, running = reload(late), reload(running)

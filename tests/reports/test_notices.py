@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.html import escape
 
 from hotline.actors import Actor
@@ -24,6 +27,8 @@ from tests.reports.factories import (
     PartnerHotlineFactory,
     ProviderFactory,
     StaffUserFactory,
+    notice_hand_off,
+    notice_send,
 )
 from tests.xarf_schemas import BUNDLED, SHARED, assert_valid_xarf, schema_files
 
@@ -33,9 +38,12 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class FailingBackend(BaseEmailBackend):
-    """A mail server that is down."""
+    """A mail server that is down. Remembers the Message-ID of every message it was given."""
+
+    message_ids: list[str] = []
 
     def send_messages(self, email_messages):
+        FailingBackend.message_ids.extend(m.message()["Message-ID"] for m in email_messages)
         raise smtplib.SMTPServerDisconnected("mail.example.net closed the connection")
 
 
@@ -110,7 +118,7 @@ def test_a_second_send_while_the_notice_runs_is_refused_and_writes_nothing(actor
     with pytest.raises(DomainError, match="takedown requested"):
         workflow.report_send_notice(report.pk, actor=actor)
     assert counts() == before
-    assert Notice.objects.get().status == Notice.Status.OPEN
+    assert Notice.objects.get().status == Notice.Status.DELIVERING
 
 
 def test_a_second_send_while_a_notice_is_scheduled_is_refused_and_writes_nothing(
@@ -146,17 +154,16 @@ def test_an_unknown_notice_kind_is_refused(actor):
 # --- sending ----------------------------------------------------------------------------------
 
 
-def test_sending_starts_the_clock_and_records_one_message_before_delivery(actor, clock, mailoutbox):
+def test_sending_records_one_message_and_the_clock_waits_for_its_delivery(actor, clock, mailoutbox):
     report = ActionableReportFactory()
 
     notice = send(report, actor)
 
-    assert notice.status == Notice.Status.OPEN
+    assert notice.status == Notice.Status.DELIVERING
     assert notice.provider == report.provider
     assert notice.kind == Notice.Kind.VOLUNTARY
     assert notice.sent_at == T0
-    assert notice.deadline_at == T0 + timedelta(hours=24)
-    assert notice.policy == "default: 24h"
+    assert (notice.handed_off_at, notice.deadline_at, notice.due_at) == (None, None, None)
     assert notice.created_by_label == "ann"
     report.refresh_from_db()
     assert report.status == ReportStatus.TAKEDOWN_REQUESTED
@@ -168,14 +175,28 @@ def test_sending_starts_the_clock_and_records_one_message_before_delivery(actor,
         ReportStatus.TAKEDOWN_REQUESTED,
     )
     assert event.actor_label == "ann"
-    assert event.data["notice"] == notice.pk
-    assert event.data["deadline_at"] == (T0 + timedelta(hours=24)).isoformat()
-    assert event.data["policy"] == "default: 24h"
+    provider = report.provider.name
+    assert event.data == {"notice": notice.pk, "provider": provider, "kind": "voluntary"}
     message = OutgoingMessage.objects.get()
     assert (message.notice, message.kind, message.attempt) == (notice, "notice", 0)
     assert message.to_address == report.provider.abuse_email
     assert message.sent_at is None
+    assert message.message_id.endswith(f"@{django_settings.HOTLINE_ORG_DOMAIN}>")
     assert mailoutbox == []  # handed to the mail backend only after commit, by a task
+
+    notice = notice_hand_off(notice)
+
+    assert notice.status == Notice.Status.OPEN
+    assert notice.handed_off_at == T0
+    assert notice.deadline_at == T0 + timedelta(hours=24)
+    assert notice.policy == "default: 24h"
+    report.refresh_from_db()
+    assert report.status == ReportStatus.TAKEDOWN_REQUESTED
+    event = Event.objects.get(report=report, verb="hand_off_notice")
+    assert (event.from_status, event.to_status) == (report.status, report.status)
+    assert event.data["deadline_at"] == (T0 + timedelta(hours=24)).isoformat()
+    assert event.data["policy"] == "default: 24h"
+    assert len(mailoutbox) == 1
 
 
 @pytest.mark.parametrize(
@@ -188,7 +209,7 @@ def test_sending_starts_the_clock_and_records_one_message_before_delivery(actor,
 )
 def test_the_deadline_follows_the_policy(actor, clock, kind, deadline_hours, length, policy):
     provider = ProviderFactory(name="Slow Hosting BV", deadline_hours=deadline_hours)
-    notice = send(ActionableReportFactory(provider=provider), actor, kind=kind)
+    notice = notice_send(ActionableReportFactory(provider=provider).pk, actor=actor, kind=kind)
     assert notice.kind == kind
     assert notice.deadline_at == T0 + length
     assert notice.policy == policy
@@ -196,7 +217,7 @@ def test_the_deadline_follows_the_policy(actor, clock, kind, deadline_hours, len
 
 def test_the_deadline_setting_is_read_when_sending(actor, clock, settings):
     settings.HOTLINE_TAKEDOWN_DEADLINE = "30s"
-    notice = send(ActionableReportFactory(), actor)
+    notice = notice_send(ActionableReportFactory().pk, actor=actor)
     assert notice.deadline_at == T0 + timedelta(seconds=30)
     assert notice.policy == "default: 30s"
 
@@ -220,9 +241,12 @@ def test_a_deadline_inside_the_wake_up_horizon_gets_its_wake_up_on_commit(
     with django_capture_on_commit_callbacks(execute=True):
         notice = send(report, actor)
     message = OutgoingMessage.objects.get()
+    assert sent_task == [("reports.tasks.message_deliver", [message.pk], None)]  # no clock yet
+    sent_task.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notice_hand_off(notice)
     key = notice.deadline_at.isoformat()
-    assert sorted(sent_task, key=lambda call: call[0]) == [
-        ("reports.tasks.message_deliver", [message.pk], None),
+    assert sent_task == [
         ("reports.tasks.notice_wake", [notice.pk, key], T0 + timedelta(seconds=90)),
     ]
 
@@ -343,11 +367,11 @@ def test_reminders_and_repeats_carry_valid_xarf_and_escalations_none(
     agency = AgencyFactory(name="Online Safety Regulator", kind="regulator")
     settings.HOTLINE_ESCALATE_AFTER = "1h"
     settings.HOTLINE_ESCALATION_AGENCY = agency.name
-    notice = send(ActionableReportFactory(), actor)
+    notice = notice_send(ActionableReportFactory().pk, actor=actor)
     for hours in (20, 24, 25):
         clock.move_to(T0 + timedelta(hours=hours))
         workflow.notice_fire_due(notice.pk)
-    assert deliver_all() == 4
+    assert deliver_all() == 3  # the notice itself went when it was sent
 
     kinds = {}
     for email in mailoutbox:
@@ -429,3 +453,176 @@ def test_the_sweep_delivers_a_message_whose_delivery_task_was_lost(actor, clock,
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"no reference copy of the schemas at {SHARED}")
 def test_the_bundled_xarf_schemas_are_the_reference_copy():
     assert schema_files(BUNDLED) == schema_files(SHARED)
+
+
+# --- the hand-off: the provider's clock starts when its mail server accepts the notice --------
+
+OUTAGE = timedelta(seconds=131)
+
+
+def test_a_notice_that_leaves_late_runs_from_its_hand_off_and_says_so(
+    actor, clock, mailoutbox, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    FailingBackend.message_ids = []
+    notice = send(ActionableReportFactory(), actor)
+    assert (notice.status, notice.sent_at) == (Notice.Status.DELIVERING, T0)
+    assert (notice.handed_off_at, notice.deadline_at, notice.due_at) == (None, None, None)
+    message = OutgoingMessage.objects.get()
+    assert notices.message_deliver(message.pk) is False  # the mail server is down
+    notice.refresh_from_db()
+    assert (notice.status, notice.deadline_at) == (Notice.Status.DELIVERING, None)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.move_to(T0 + OUTAGE)
+    assert notices.message_deliver(message.pk) is True
+
+    handed_off = T0 + OUTAGE
+    deadline = handed_off + timedelta(hours=24)
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.OPEN
+    assert notice.sent_at == T0  # when the analyst sent it
+    assert notice.handed_off_at == handed_off
+    assert notice.deadline_at == deadline
+    assert notice.policy == "default: 24h"
+    assert notice.due_at == deadline - timedelta(hours=4)  # the reminder
+    [email] = mailoutbox
+    stated = "2026-03-03T09:02:11Z"
+    assert stated in email.subject
+    assert f"Remove by:      {stated} (UTC)" in email.body
+    assert "Notice sent:    2026-03-02T09:02:11Z" in email.body
+    document = json.loads(email.attachments[0].content)
+    assert_valid_xarf(document)
+    assert stated in document["description"]
+    # The retry was rendered anew, kept the first attempt's Message-ID, and is stored as sent.
+    message.refresh_from_db()
+    assert FailingBackend.message_ids == [message.message_id]
+    assert email.message()["Message-ID"] == message.message_id
+    assert (message.subject, message.body_text) == (email.subject, email.body)
+    assert message.xarf == document
+    assert message.sent_at == handed_off
+    event = Event.objects.get(report=notice.report, verb="hand_off_notice")
+    assert event.at == handed_off
+    assert event.data["deadline_at"] == deadline.isoformat()
+    assert event.actor_kind == "system"
+    sent_event = Event.objects.get(report=notice.report, verb="send_notice")
+    assert "deadline_at" not in sent_event.data  # no deadline before the hand-off
+
+
+def test_a_delivering_notice_gets_no_reminder_repeat_or_overdue_however_long_it_waits(
+    actor, clock, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    notice = send(ActionableReportFactory(), actor)
+    for hours in (20, 24, 49, 100):
+        clock.move_to(T0 + timedelta(hours=hours))
+        sweep_due()
+        assert workflow.notice_fire_due(notice.pk) == []
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.DELIVERING
+    assert (notice.reminder_sent_at, notice.repeats_sent, notice.due_at) == (None, 0, None)
+    assert notice.report.status == ReportStatus.TAKEDOWN_REQUESTED
+    assert list(OutgoingMessage.objects.values_list("kind", "sent_at")) == [("notice", None)]
+    assert "SMTPServerDisconnected" in OutgoingMessage.objects.get().last_error
+
+
+def test_a_notice_withdrawn_before_its_hand_off_is_never_sent(actor, clock, mailoutbox, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    notice = send(ActionableReportFactory(), actor)
+    workflow.report_withdraw_notice(notice.report_id, actor=actor, reason="Wrong provider.")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.move_to(T0 + timedelta(minutes=5))
+
+    assert sweep_due().messages_sent == 0
+    assert deliver_all() == 0
+
+    assert mailoutbox == []
+    notice.refresh_from_db()
+    assert (notice.status, notice.handed_off_at) == (Notice.Status.WITHDRAWN, None)
+    assert not OutgoingMessage.objects.exists()  # nothing was said to the provider
+
+
+def test_removal_verified_before_the_hand_off_withdraws_the_notice_unsent(
+    actor, clock, mailoutbox, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    notice = send(ActionableReportFactory(), actor)
+    clock.move_to(T0 + timedelta(minutes=1))
+    workflow.report_confirm_removal(notice.report_id, actor=actor)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.move_to(T0 + timedelta(minutes=5))
+    assert sweep_due().messages_sent == 0
+
+    assert mailoutbox == []
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.WITHDRAWN
+    assert notice.report.status == ReportStatus.REMOVED
+    event = Event.objects.get(verb="confirm_removal")
+    assert event.data["withdrawn"]["notice"] == notice.pk
+
+
+def test_reminders_and_repeats_state_the_notice_deadline_from_its_first_hand_off(
+    actor, clock, mailoutbox, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    notice = send(ActionableReportFactory(), actor)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.move_to(T0 + OUTAGE)
+    assert deliver_all() == 1
+    deadline = T0 + OUTAGE + timedelta(hours=24)
+    clock.move_to(deadline)
+    assert workflow.notice_fire_due(notice.pk) == ["overdue"]
+    # The repeat's own delivery waits for the mail server too: its hand-off is when it goes.
+    clock.move_to(deadline + timedelta(minutes=7))
+    assert deliver_all() == 1
+
+    repeat = OutgoingMessage.objects.get(kind="repeat")
+    assert repeat.sent_at == deadline + timedelta(minutes=7)
+    assert "2026-03-03T09:02:11Z" in mailoutbox[-1].subject
+    notice.refresh_from_db()
+    assert (notice.handed_off_at, notice.deadline_at) == (T0 + OUTAGE, deadline)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hand_off_migration_keeps_sent_deadlines_and_holds_back_unsent_notices():
+    before, after = ("reports", "0007_queue_partial_indexes"), ("reports", "0009_notice_handoff")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    provider = old.get_model("hotline", "Provider").objects.create(
+        name="Old Hosting", country="DE", abuse_email="abuse@old.example"
+    )
+
+    def notice(name: str, status: str, *, mail_sent: bool) -> int:
+        report = old.get_model("reports", "Report").objects.create(
+            reference=f"HL-{name}", host=f"{name}.example", channel="api", url_sha256=name * 16,
+            submitted_url=f"https://{name}.example/", canonical_url=f"https://{name}.example/",
+            status="removed" if status == "removed" else "takedown_requested",
+        )  # fmt: skip
+        row = old.get_model("reports", "Notice").objects.create(
+            report=report, provider=provider, status=status, created_by_label="ann", sent_at=T0,
+            deadline_at=T0 + timedelta(hours=24), policy="default: 24h", due_at=T0,
+        )  # fmt: skip
+        old.get_model("reports", "OutgoingMessage").objects.create(
+            notice=row, kind="notice", to_address="abuse@old.example", subject="s", body_text="b",
+            sent_at=T0 + timedelta(seconds=5) if mail_sent else None,
+        )  # fmt: skip
+        return row.pk
+
+    told = notice("aaaa", "open", mail_sent=True)
+    waiting = notice("bbbb", "open", mail_sent=False)
+    ended = notice("cccc", "removed", mail_sent=False)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    new = executor.loader.project_state([after]).apps
+    rows = new.get_model("reports", "Notice").objects.in_bulk()
+    assert (rows[told].status, rows[told].handed_off_at) == ("open", T0)
+    assert (rows[told].deadline_at, rows[told].due_at) == (T0 + timedelta(hours=24), T0)
+    assert (rows[waiting].status, rows[waiting].handed_off_at) == ("delivering", None)
+    assert (rows[waiting].deadline_at, rows[waiting].due_at) == (None, None)
+    messages = new.get_model("reports", "OutgoingMessage").objects
+    assert not messages.filter(notice_id=ended).exists()  # never to be sent now
+    assert messages.get(notice_id=waiting).message_id.startswith("<")
+
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())

@@ -29,12 +29,15 @@ from hotline.models import Provider, ProviderAPIKey
 from hotline.throttling import ProviderThrottle
 from reports import deadlines, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
+from reports.notices import message_deliver
 from tests.reports.factories import (
     ILLEGAL,
     AgencyFactory,
     ProviderFactory,
     ReportFactory,
     StaffUserFactory,
+    notice_hand_off,
+    notice_send,
 )
 from tests.xarf_schemas import xarf_validator
 
@@ -98,7 +101,7 @@ class World:
         """A notice sent ``minutes`` after the previous one (so newest-first is meaningful)."""
         report = self.report(provider, url)
         self.clock.shift(timedelta(minutes=minutes))
-        return workflow.report_send_notice(report.pk, actor=self.actor)
+        return notice_send(report.pk, actor=self.actor)
 
     def overdue(self, provider: Provider) -> Notice:
         notice = self.notice(provider)
@@ -346,6 +349,37 @@ def test_notices_waiting_for_the_police_window_are_not_shown_to_the_provider(wor
     assert response.json() == client.get(f"{BASE}{missing_id()}/").json()
 
 
+def test_a_notice_not_yet_accepted_by_the_providers_mail_server_is_not_shown(world, settings):
+    shown = world.notice(world.alpha)
+    settings.EMAIL_BACKEND = "tests.reports.test_notices.FailingBackend"
+    delivering = workflow.report_send_notice(world.report(world.alpha).pk, actor=world.actor)
+    assert message_deliver(delivering.messages.get().pk) is False
+    client = world.client("alpha")
+    assert refreshed(delivering).status == Notice.Status.DELIVERING
+
+    assert ids(client.get(BASE)) == [shown.pk]
+    for status in ("open", "overdue", "closed"):
+        assert delivering.pk not in ids(client.get(f"{BASE}?status={status}"))
+    for path in ("", "?format=xarf", "acknowledge/", "removed/", "dispute/"):
+        if path.endswith("/"):
+            response = client.post(f"{BASE}{delivering.pk}/{path}", {"reason": "No."}, "json")
+        else:
+            response = client.get(f"{BASE}{delivering.pk}/{path}")
+        assert response.status_code == 404, path
+        assert response.json() == client.get(f"{BASE}{missing_id()}/").json()
+    assert refreshed(delivering).acknowledged_at is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    world.clock.shift(timedelta(minutes=3))
+    notice_hand_off(delivering)
+    assert ids(client.get(BASE)) == [delivering.pk, shown.pk]
+    detail = client.get(f"{BASE}{delivering.pk}/").json()
+    handed_off = refreshed(delivering).handed_off_at
+    assert handed_off == timezone.now()
+    assert moment(detail["handed_off_at"]) == handed_off
+    assert moment(detail["deadline_at"]) == handed_off + DEADLINE
+
+
 def test_list_queries_do_not_grow_with_the_page_size(world, django_assert_num_queries):
     for _ in range(150):
         world.notice(world.alpha)
@@ -484,7 +518,7 @@ def test_removed_may_be_exactly_when_sent_or_exactly_now(world):
 @pytest.mark.parametrize(
     ("offset", "words"),
     [
-        pytest.param(-timedelta(seconds=1), "before the notice was sent", id="before sent_at"),
+        pytest.param(-timedelta(seconds=1), "before the notice reached you", id="before hand-off"),
         pytest.param(timedelta(minutes=10), "in the future", id="in the future"),
     ],
 )

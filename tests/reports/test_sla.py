@@ -85,6 +85,7 @@ from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
 from reports.sla import (
     COLUMNS,
+    COUNTS,
     Period,
     hotline_figures,
     provider_figures,
@@ -97,6 +98,7 @@ from tests.reports.factories import (
     PartnerHotlineFactory,
     ProviderFactory,
     StaffUserFactory,
+    notice_hand_off,
 )
 
 pytestmark = pytest.mark.django_db
@@ -309,8 +311,12 @@ class Timeline:
         removed=None,
         confirmed=None,
         withdrawn=None,
+        handed_off="",
     ) -> None:
-        """A report through to its notice, its timers, a hold, removal or withdrawal."""
+        """A report through to its notice, its timers, a hold, removal or withdrawal.
+
+        The provider's mail server accepts the notice when it is sent, or at ``handed_off``
+        (after an outage), or never (``handed_off=None``)."""
         slug = provider.split()[0].lower()
         self.receive(name, t(received), f"https://www.{slug}.example/gallery/{name}")
         self.assess(name, t(assessed), category, hosting=(provider, country))
@@ -318,8 +324,14 @@ class Timeline:
         def send():
             notice = workflow.report_send_notice(self.reports[name], actor=self.analyst)
             self.notices[name] = notice.pk
+            if handed_off == "":
+                notice_hand_off(notice)
 
         self.at(t(sent), send)
+        if handed_off:
+            self.at(
+                t(handed_off), lambda: notice_hand_off(Notice.objects.get(pk=self.notices[name]))
+            )
         for moment, expected in fires:
 
             def fire(expected=expected):
@@ -547,6 +559,54 @@ def test_every_figure_of_the_hand_built_dataset(dataset, subtests):
     later = time_machine.travel(QUERIED_AT + timedelta(days=400), tick=False)
     with subtests.test("a past period does not change when run again later"), later:
         assert {group_by: sla_report(PERIOD, group_by) for group_by in EXPECTED} == first
+
+
+def test_the_provider_is_judged_from_the_hand_off_not_from_the_sending(policy):
+    """Notices that reached the provider's mail server late: the clock and the cohort start there.
+
+    h1 sent 07-31 23:00, accepted 08-01 01:00 (the mail server was down): in August's cohort,
+       deadline 08-02 01:00, removed 08-02 00:30: within; ttr 23.5 h = 84600 (from the sending it
+       would be late, and out of the period).
+    h2 sent 10-31 23:00, accepted 11-01 00:30: after the period, not in the cohort.
+    h3 sent 08-10 12:00, never accepted: the provider was never told; not judged at all.
+    """
+    tl = Timeline()
+    common = {"provider": ALPHA, "country": "NL", "category": "A1"}
+    tl.notice(
+        "h1", **common, received="07-31 20:00", assessed="07-31 22:00", sent="07-31 23:00",
+        handed_off="08-01 01:00", removed="08-02 00:30",
+    )  # fmt: skip
+    tl.notice(
+        "h2", **common, received="10-31 20:00", assessed="10-31 22:00", sent="10-31 23:00",
+        handed_off="11-01 00:30",
+    )  # fmt: skip
+    tl.notice(
+        "h3", **common, received="08-10 09:00", assessed="08-10 11:00", sent="08-10 12:00",
+        handed_off=None,
+    )  # fmt: skip
+    tl.run()
+    h1 = Notice.objects.get(pk=tl.notices["h1"])
+    assert (h1.handed_off_at, h1.deadline_at) == (t("08-01 01:00"), t("08-02 01:00"))
+    assert Notice.objects.get(pk=tl.notices["h3"]).status == Notice.Status.DELIVERING
+
+    with time_machine.travel(QUERIED_AT, tick=False):
+        [alpha] = provider_figures(PERIOD, "provider")
+        by_month = provider_figures(PERIOD, "month")
+        hotline = hotline_figures(PERIOD)
+    assert alpha["group"] == ALPHA
+    assert {name: alpha[name] for name in COUNTS} == {
+        "notices": 1,
+        "removed_within": 1,
+        "removed_late": 0,
+        "online_past_deadline": 0,
+        "pending": 0,
+    }
+    assert alpha["compliance_rate"] == 1.0
+    assert alpha["removal_median_seconds"] == 84600.0
+    assert [row["group"] for row in by_month] == ["2026-08"]
+    # The hotline's own side runs to the notice reaching the provider: h2's (received in the
+    # period) got there only after it, h3's never (h1's report was received in July).
+    assert (hotline["to_notice_median_seconds"], hotline["to_notice_p90_seconds"]) == (None, None)
 
 
 def test_every_grouping_covers_the_same_cohort():
