@@ -8,12 +8,12 @@ unsent for ever (an overdue notice's repeats carry the same notice). Unsent mess
 Message-ID their retries will keep.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail.message import make_msgid
 from django.db import migrations, models
 from django.db.models import F
-
-from hotline.policy import deadline_for
 
 
 def hand_offs_record(apps, schema_editor):
@@ -34,13 +34,15 @@ def hand_offs_record(apps, schema_editor):
 
 
 def hand_offs_forget(apps, schema_editor):
-    # Back to the clock starting at the sending: a delivering notice is open from then.
+    # Back to the clock starting at the sending: a delivering notice is open from then, with
+    # the deadline the policy gave when this was written (12 h under a legal order, else the
+    # provider's own or 24 h); migrations do not import the live policy.
     Notice = apps.get_model("reports", "Notice")
     for notice in Notice.objects.filter(status="delivering").select_related("provider"):
-        deadline = deadline_for(notice.provider, notice.kind)
+        hours = 12 if notice.kind == "legal_order" else notice.provider.deadline_hours or 24
         notice.status = "open"
-        notice.deadline_at = notice.sent_at + deadline.length
-        notice.policy = deadline.policy
+        notice.deadline_at = notice.sent_at + timedelta(hours=hours)
+        notice.policy = f"restored: {hours}h"
         notice.due_at = notice.deadline_at
         notice.save(update_fields=["status", "deadline_at", "policy", "due_at"])
 

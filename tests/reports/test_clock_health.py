@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from hotline.actors import Actor
-from reports import tasks, workflow
+from reports import tasks
 from reports.models import Notice, WorkerHeartbeat
-from tests.reports.factories import ActionableReportFactory, StaffUserFactory
+from tests.reports.factories import ActionableReportFactory, StaffUserFactory, notice_send
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_no_sweep_for_longer_than_the_limit_is_a_stall_but_the_web_stays_live(cl
 
 def test_a_due_notice_left_unfired_is_a_stall_even_while_workers_sweep(client, clock):
     analyst = Actor.for_user(StaffUserFactory(username="ann", role="analyst"))
-    notice = workflow.report_send_notice(ActionableReportFactory().pk, actor=analyst)
+    notice = notice_send(ActionableReportFactory().pk, actor=analyst)
     clock.move_to(notice.deadline_at)
     heartbeat = WorkerHeartbeat.objects.create(node="celery@a", swept_at=notice.deadline_at)
     assert clock_health(client)[1]["due_notices"] == 1
