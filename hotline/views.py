@@ -1,9 +1,11 @@
 import os
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 
@@ -38,4 +40,7 @@ def healthz(request):
     body = {name: "ok" if ok else "down" for name, ok in checks.items()}
     if down:
         body["detail"] = f"Down: {', '.join(down)}."
+    if not down:  # details read the database; warnings in them do not fail the check
+        for name, detail in settings.HOTLINE_HEALTH_DETAILS.items():
+            body[name] = import_string(detail)()
     return JsonResponse(body, status=503 if down else 200)

@@ -6,11 +6,12 @@ development dependency), so the figures are computed exactly as for real data.
 import random
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.models import Agency, Provider
-from reports import workflow
+from reports import notices, workflow
 from reports.broker import broker_quiet
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Notice, OutgoingMessage
@@ -102,7 +103,10 @@ def _history_load(user) -> int:
                 workflow.report_confirm_removal(report.pk, actor=actor, removed_at=removed)
         made += 1
     # History: its messages count as sent long ago; only today's go to the mailbox.
-    OutgoingMessage.objects.filter(
+    history = OutgoingMessage.objects.filter(
         notice__in=Notice.objects.filter(sent_at__lt=now - timedelta(days=3)), sent_at__isnull=True
-    ).update(sent_at=timezone.now())
+    ).select_related("notice")
+    for message in history:
+        with transaction.atomic():
+            notices.message_hand_off_record(message, timezone.now())
     return made

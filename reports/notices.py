@@ -22,9 +22,11 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from hotline.actors import Actor
 from hotline.url import defang
+from reports.audit import events_append
 from reports.broker import broker_send
-from reports.models import Channel, Notice, OutgoingMessage
+from reports.models import Channel, Event, Notice, OutgoingMessage, Report
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +187,29 @@ def message_deliver(message_id: int) -> bool:
             message.save(update_fields=["last_error"])
             logger.warning("sending message %s failed: %s", message_id, type(exc).__name__)
             return False
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["sent_at", "last_error"])
+        message_hand_off_record(message, timezone.now())
     return True
+
+
+def message_hand_off_record(message: OutgoingMessage, at) -> None:
+    """Mark the message handed to the mail backend, with its audit event (which records the
+    hand-off time and a hash of the body), under the report's lock like every other event."""
+    report = Report.objects.select_for_update().get(pk=message.notice.report_id)
+    message.sent_at = at
+    message.last_error = ""
+    message.save(update_fields=["sent_at", "last_error"])
+    actor = Actor.system("mailer")
+    events_append(
+        [
+            Event(
+                report=report,
+                verb="message_handed_off",
+                from_status=report.status,
+                to_status=report.status,
+                at=at,
+                actor_kind=actor.kind,
+                actor_label=actor.label,
+                data={"message": message.pk, "kind": message.kind, "attempt": message.attempt},
+            )
+        ]
+    )
