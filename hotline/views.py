@@ -31,6 +31,13 @@ def _broker_answers() -> bool:
         return False
 
 
+def _health_detail(function_path: str) -> dict:
+    try:
+        return import_string(function_path)()
+    except Exception as exc:  # e.g. before `migrate`: the detail is unknown, not the service down
+        return {"status": "unknown", "detail": f"{type(exc).__name__}: not readable yet."}
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -42,5 +49,5 @@ def healthz(request):
         body["detail"] = f"Down: {', '.join(down)}."
     if not down:  # details read the database; warnings in them do not fail the check
         for name, detail in settings.HOTLINE_HEALTH_DETAILS.items():
-            body[name] = import_string(detail)()
+            body[name] = _health_detail(detail)
     return JsonResponse(body, status=503 if down else 200)

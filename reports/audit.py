@@ -305,6 +305,19 @@ def audit_seal() -> int:
 # --- checkpoints ----------------------------------------------------------------------------
 
 
+def signing_key_generate() -> str:
+    """A new Ed25519 private key, PEM (PKCS#8), as HOTLINE_AUDIT_SIGNING_KEY takes it."""
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
 def signing_key() -> Ed25519PrivateKey:
     """HOTLINE_AUDIT_SIGNING_KEY: a PEM private key, or the path of a file holding one.
     Development generates one under var/ (production settings refuse to start without it)."""
@@ -315,13 +328,8 @@ def signing_key() -> Ed25519PrivateKey:
         path = Path(configured) if configured else settings.VAR_DIR / "audit-signing-key.pem"
         if not configured and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
             path.touch(mode=0o600)
-            path.write_bytes(pem)
+            path.write_text(signing_key_generate())
         pem = path.read_bytes()
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
@@ -372,7 +380,9 @@ class SignedCheckpoint:
                 signature=base64.b64decode(signature, validate=True),
             )
         except (KeyError, ValueError) as exc:
-            raise ValueError(f"a {CHECKPOINT_FORMAT} line needs seq, hash, at, key and sig") from exc
+            raise ValueError(
+                f"a {CHECKPOINT_FORMAT} line needs seq, hash, at, key and sig"
+            ) from exc
 
     def signed_by(self, key: Ed25519PublicKey) -> bool:
         try:
@@ -604,7 +614,9 @@ def _difference(recorded: dict, current: dict) -> str:
             for name in sorted(set(before[key]) | set(now[key])):
                 if before[key].get(name) != now[key].get(name):
                     label = part[:-1] + f" {key} " if key else "its "
-                    return f"{label}{name} is {now[key].get(name)}, recorded {before[key].get(name)}"
+                    return (
+                        f"{label}{name} is {now[key].get(name)}, recorded {before[key].get(name)}"
+                    )
     return "it changed"
 
 

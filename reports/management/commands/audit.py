@@ -57,8 +57,7 @@ class Command(BaseCommand):
         if not result.ok:
             where = f"event {result.broken_seq}" if result.broken_seq else "an unsealed event"
             raise CommandError(
-                f"BROKEN at {where}: {result.problem} "
-                f"({result.count} events verified before it)."
+                f"BROKEN at {where}: {result.problem} ({result.count} events verified before it)."
             )
         checked = f", {result.checkpoints} checkpoints matched" if result.checkpoints else ""
         self.stdout.write(
