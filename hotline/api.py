@@ -99,6 +99,18 @@ class CanReadSLA(permissions.BasePermission):
         return bool(user and user.is_staff and user.has_perm("reports.view_sla"))
 
 
+class CanReadAuditCheckpoints(permissions.BasePermission):
+    """Auditors signed in to the admin, or an audit API key."""
+
+    message = _("The audit checkpoints are for auditors and audit API keys.")
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, AuditAPIKey):
+            return True
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm("reports.view_auditcheckpoint"))
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         exc = DomainConflict(exc)

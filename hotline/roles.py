@@ -47,6 +47,7 @@ ROLES: dict[str, list[str]] = {
         "hotline.view_partnerapikey",
         "hotline.view_providerapikey",
         "hotline.view_auditapikey",
+        "reports.view_auditcheckpoint",
     ],
 }
 

@@ -4,8 +4,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
 from django.utils.module_loading import import_string
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 

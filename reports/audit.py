@@ -2,8 +2,8 @@
 sealer, and signed checkpoints handed outside the database.
 
 - ``events_append`` (in the caller's transaction) gives each event its content hash and the
-  state it leaves the report in, and queues it for sealing. No lock is taken: requests never wait
-  for one another on the audit trail.
+  state it leaves the report in; the database queues it for sealing. No lock is taken:
+  requests never wait for one another on the audit trail.
 - ``audit_seal`` (the beat task every second, or ``audit seal``) links queued events, in the
   order it seals them, into ``AuditSeal``: each chain hash covers the previous chain hash, the
   sequence number and the event's content hash. One sealer at a time: an advisory lock on
@@ -193,9 +193,10 @@ def _message_state(message: OutgoingMessage) -> dict:
     }
 
 
-def report_states(reports: Iterable[Report]) -> dict[int, dict]:
+def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset()) -> dict[int, dict]:
     """Each report's audited state: its SLA moments and every notice, hold, escalation and
-    outgoing message it has (messages by their hand-off time and a hash of their body)."""
+    outgoing message it has (messages by their hand-off time and a hash of their body).
+    Reports being ``born`` in this transaction have none of those yet: no query for them."""
     states = {
         report.pk: {
             "report": {name: _utc(getattr(report, name)) for name in REPORT_MOMENTS}
@@ -207,7 +208,9 @@ def report_states(reports: Iterable[Report]) -> dict[int, dict]:
         }
         for report in reports
     }
-    ids = list(states)
+    ids = [pk for pk in states if pk not in born]
+    if not ids:
+        return states
     rows = [
         ("notices", Notice.objects.filter(report_id__in=ids), _notice_state),
         ("holds", Hold.objects.filter(report_id__in=ids), _hold_state),
@@ -230,7 +233,7 @@ def report_states(reports: Iterable[Report]) -> dict[int, dict]:
 
 
 def events_append(events: Iterable[Event]) -> list[Event]:
-    """Hash and insert events and queue them for sealing; inside the caller's transaction,
+    """Hash and insert events (the database queues them for sealing); in the caller's transaction,
     after the writes they record, so that the state they carry is the one committed."""
     events = list(events)
     if not events:
@@ -239,13 +242,14 @@ def events_append(events: Iterable[Event]) -> list[Event]:
     reports = {e.report.pk: e.report for e in events if Event.report.is_cached(e) and e.report}
     missing = {e.report_id for e in events if e.report_id and e.report_id not in reports}
     reports.update(Report.objects.in_bulk(missing))
-    states = report_states(reports.values())
+    # A report's first event (from no status) is written with the report: nothing refers to it.
+    born = frozenset(e.report_id for e in events if e.report_id and not e.from_status)
+    states = report_states(reports.values(), born)
     for event in events:
         event.state = states.get(event.report_id)
         event.salt = secrets.token_hex(16)
         event.content_hash = content_hash(event)
-    Event.objects.bulk_create(events)
-    AuditPending.objects.bulk_create(AuditPending(event=e, at=e.at) for e in events)
+    Event.objects.bulk_create(events)  # the database queues each for sealing (migration 0012)
     return events
 
 
@@ -434,6 +438,11 @@ def audit_checkpoint() -> AuditCheckpoint:
     return checkpoint
 
 
+def checkpoints_after(seq: int, limit: int) -> list[AuditCheckpoint]:
+    """The checkpoints past a sequence number, oldest first: what an auditor fetches next."""
+    return list(AuditCheckpoint.objects.filter(seq__gt=seq).order_by("seq", "id")[:limit])
+
+
 def audit_tick() -> int:
     """The beat's second: seal, and write a checkpoint when the interval has passed since the
     last one and something was sealed since."""
@@ -536,7 +545,7 @@ def _check_event(seal: AuditSeal, event: Event, prev_hash: str) -> None:
         raise _Broken(seal.seq, "its chain hash does not follow from the seal before it")
 
 
-def _walk(walk: _Walk, checkpoints: dict[int, list[SignedCheckpoint]]) -> tuple[int, str]:
+def _walk(walk: _Walk, checkpoints: dict[int, list[SignedCheckpoint]]) -> int:
     """Every seal in order, up to the newest when the walk started."""
     last = AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     prev_hash = GENESIS_HASH
@@ -559,10 +568,12 @@ def _walk(walk: _Walk, checkpoints: dict[int, list[SignedCheckpoint]]) -> tuple[
         walk.record(seal.event, seal.seq)
         prev_hash = seal.chain_hash
         expected += 1
-    return expected - 1, prev_hash
+    return expected - 1
 
 
-def _check_tail(count: int, chain_hash: str, checkpoints: list[SignedCheckpoint]) -> None:
+def _check_tail(
+    count: int, head: AuditChainHead | None, checkpoints: list[SignedCheckpoint]
+) -> None:
     beyond = [c for c in checkpoints if c.seq > count]
     if beyond:
         checkpoint = max(beyond, key=lambda c: c.seq)
@@ -571,7 +582,6 @@ def _check_tail(count: int, chain_hash: str, checkpoints: list[SignedCheckpoint]
             f"the checkpoint signed at {checkpoint.at} records {checkpoint.seq} events, the "
             f"trail has {count}: events were removed",
         )
-    head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.seq > count:
         raise _Broken(count + 1, f"the chain head records {head.seq} events: events were removed")
 
@@ -643,8 +653,11 @@ def audit_verify(checkpoint_lines: Iterable[str] = (), public_key=None) -> Verif
     walk = _Walk()
     count = 0
     try:
-        count, chain_hash = _walk(walk, by_seq)
-        _check_tail(count, chain_hash, [*given, *stored])
+        # The head is read before the walk reads the newest seal: a sealer between them only
+        # adds seals the walk then covers.
+        head = AuditChainHead.objects.filter(pk=1).first()
+        count = _walk(walk, by_seq)
+        _check_tail(count, head, [*given, *stored])
         _check_states(walk)
     except _Broken as broken:
         verified = (broken.seq - 1) if broken.seq else count

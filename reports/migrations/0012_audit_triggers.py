@@ -1,5 +1,6 @@
 """Append-only in the database itself: UPDATE, DELETE and TRUNCATE of events, escalations, seals
-and checkpoints are refused by plain triggers that consult no setting.
+and checkpoints are refused by plain triggers that consult no setting. And every event inserted
+is queued for the sealer by the database (no statement of the request's own, none to forget).
 
 django-pgtrigger's triggers step aside for ``SET pgtrigger.ignore``, which any session may set,
 so they are replaced. What still passes these triggers needs more than the service's queries:
@@ -10,6 +11,8 @@ the table's owner. Signed checkpoints held outside the database catch what those
 import django.db.models.deletion
 import pgtrigger.migrations
 from django.db import migrations, models
+
+from hotline.roles import roles_sync
 
 TABLES = ("reports_event", "reports_escalation", "reports_auditseal", "reports_auditcheckpoint")
 
@@ -32,19 +35,45 @@ CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
     for table in TABLES
 )
 
+QUEUE = """
+CREATE FUNCTION hotline_audit_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports_auditpending (event_id, at) VALUES (NEW.id, NEW.at);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER reports_event_queue AFTER INSERT ON reports_event
+    FOR EACH ROW EXECUTE FUNCTION hotline_audit_queue();
+"""
+
+# SQLite drops a table's triggers when a migration rebuilds it: a later migration that alters
+# reports_event must create this one again (the tests on SQLite fail otherwise: nothing seals).
+SQLITE_QUEUE = """
+CREATE TRIGGER reports_event_queue AFTER INSERT ON reports_event
+BEGIN
+    INSERT INTO reports_auditpending (event_id, at) VALUES (NEW.id, NEW.at);
+END;
+"""
+
 DROP = "".join(
     f"DROP TRIGGER {table}_append_only ON {table}; DROP TRIGGER {table}_no_truncate ON {table};"
     for table in TABLES
 ) + "DROP FUNCTION hotline_audit_append_only();"
+DROP_QUEUE = "DROP TRIGGER reports_event_queue ON reports_event; DROP FUNCTION hotline_audit_queue();"
 
 
-def _postgres_only(sql):
+def _run_sql(postgresql: str, sqlite: str = ""):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
+        sql = {"postgresql": postgresql, "sqlite": sqlite}.get(schema_editor.connection.vendor)
+        if sql:
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute(sql)  # no parameters: the '%' are plpgsql's
 
     return run
+
+
+def sync_roles(apps, schema_editor):
+    roles_sync(apps)  # auditors read the checkpoints
 
 
 class Migration(migrations.Migration):
@@ -70,5 +99,10 @@ class Migration(migrations.Migration):
                 to="reports.report",
             ),
         ),
-        migrations.RunPython(_postgres_only(FUNCTION + TRIGGERS), _postgres_only(DROP)),
+        migrations.RunPython(_run_sql(FUNCTION + TRIGGERS), _run_sql(DROP)),
+        migrations.RunPython(
+            _run_sql(QUEUE, SQLITE_QUEUE),
+            _run_sql(DROP_QUEUE, "DROP TRIGGER reports_event_queue;"),
+        ),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -27,12 +28,24 @@ class Command(BaseCommand):
             metavar="PEM_FILE",
             help="the public key the checkpoints were signed with (default: the service's)",
         )
-        sub.add_parser("seal", help="seal the events waiting now (the beat does it every second)")
+        seal = sub.add_parser(
+            "seal", help="seal the events waiting now (the beat does it each second)"
+        )
+        seal.add_argument(
+            "--every",
+            type=float,
+            metavar="SECONDS",
+            help="keep sealing at this interval until stopped (where no Celery beat runs)",
+        )
         sub.add_parser("checkpoint", help="seal, then sign and hand out a checkpoint now")
         sub.add_parser("public-key", help="print the checkpoints' public key (PEM) and key id")
 
     def handle(self, *args, action, **options):
-        if action == "seal":
+        if action == "seal" and options["every"]:
+            while True:  # until the process is stopped
+                audit.audit_seal()
+                time.sleep(options["every"])
+        elif action == "seal":
             self.stdout.write(f"Sealed {audit.audit_seal()} events.")
         elif action == "checkpoint":
             self.stdout.write(audit.audit_checkpoint().line)
