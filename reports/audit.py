@@ -82,19 +82,25 @@ def personal_digest(salt: str, value) -> str | None:
     return _sha256(f"{salt}\n{value}".encode())
 
 
+def _plain_fields(event: Event) -> dict:
+    return {
+        "report": event.report_id,
+        "verb": event.verb,
+        "from": event.from_status,
+        "to": event.to_status,
+        "at": _utc(event.at),
+        "actor_kind": event.actor_kind,
+        "data": event.data,
+    }
+
+
 def event_content(event: Event) -> bytes:
     """What the content hash covers: every field, personal ones as salted hashes."""
     return _canonical(
-        {
-            "report": event.report_id,
-            "verb": event.verb,
-            "from": event.from_status,
-            "to": event.to_status,
-            "at": _utc(event.at),
-            "actor_kind": event.actor_kind,
+        _plain_fields(event)
+        | {
             "actor_label": personal_digest(event.salt, event.actor_label),
             "actor_user": personal_digest(event.salt, event.actor_user_id),
-            "data": event.data,
             "state": event.state,
         }
     )
@@ -111,18 +117,8 @@ def chain_link(seq: int, prev_chain_hash: str, event_content_hash: str) -> str:
 def legacy_content(event: Event, seq: int) -> bytes:
     """The content the chain from before sealing hashed (it covered the sequence number)."""
     return _canonical(
-        {
-            "seq": seq,
-            "report": event.report_id,
-            "verb": event.verb,
-            "from": event.from_status,
-            "to": event.to_status,
-            "at": _utc(event.at),
-            "actor_kind": event.actor_kind,
-            "actor_label": event.actor_label,
-            "actor_user": event.actor_user_id,
-            "data": event.data,
-        }
+        _plain_fields(event)
+        | {"seq": seq, "actor_label": event.actor_label, "actor_user": event.actor_user_id}
     )
 
 
@@ -491,18 +487,23 @@ class VerifyResult:
     checkpoints: int = 0
 
 
+def _state_digest(state: dict) -> bytes:
+    return hashlib.sha256(_canonical(state)).digest()
+
+
 @dataclass
 class _Walk:
-    """What the walk over the seals keeps: the latest recorded state per report."""
+    """What the walk over the seals keeps: per report, its latest event's id, seq and a digest
+    of the state that event recorded (a digest: a million reports fit in memory)."""
 
-    latest_state: dict[int, tuple[int, int, dict]] = field(default_factory=dict)
+    latest_state: dict[int, tuple[int, int | None, bytes]] = field(default_factory=dict)
 
     def record(self, event: Event, seq: int | None) -> None:
         if event.report_id is None or event.state is None:
             return
         known = self.latest_state.get(event.report_id)
         if known is None or event.pk > known[0]:
-            self.latest_state[event.report_id] = (event.pk, seq, event.state)
+            self.latest_state[event.report_id] = (event.pk, seq, _state_digest(event.state))
 
 
 class _Broken(Exception):
@@ -598,11 +599,13 @@ def _check_states(walk: _Walk) -> None:
         chunk = Report.objects.filter(pk__in=report_ids[start : start + VERIFY_CHUNK])
         for report_id, state in report_states(chunk).items():
             event_id, seq, recorded = walk.latest_state[report_id]
-            if state != recorded:
-                problems.append((seq or 0, event_id, report_id, _difference(recorded, state)))
+            if _state_digest(state) != recorded:
+                problems.append((seq or 0, event_id, report_id, state))
     if problems:
-        seq, event_id, report_id, difference = min(problems)
+        seq, event_id, report_id, state = min(problems, key=lambda problem: problem[:3])
         where = seq if seq else None
+        recorded = Event.objects.values_list("state", flat=True).get(pk=event_id)
+        difference = _difference(recorded, state)
         reference = Report.objects.values_list("reference", flat=True).get(pk=report_id)
         raise _Broken(
             where,
@@ -647,6 +650,7 @@ def audit_verify(checkpoint_lines: Iterable[str] = (), public_key=None) -> Verif
     for checkpoint in stored:
         if checkpoint.key_id == own and not checkpoint.signed_by(key):
             return VerifyResult(False, 0, checkpoint.seq, "a stored checkpoint's signature is bad")
+    stored = [c for c in stored if c.key_id == own]  # others are checked with their own key
     by_seq: dict[int, list[SignedCheckpoint]] = {}
     for checkpoint in [*given, *stored]:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
