@@ -26,6 +26,7 @@ COPY . .
 ENV STATIC_ROOT=/app/staticfiles
 RUN HOTLINE_ENV=production \
     SECRET_KEY=collectstatic-at-build-time-only-not-a-secret \
+    HOTLINE_AUDIT_SIGNING_KEY=collectstatic-at-build-time-only-not-a-key \
     ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=sqlite:////tmp/hotline-build/unused.sqlite3 \
     CELERY_BROKER_URL=memory:// \

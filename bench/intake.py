@@ -3,11 +3,17 @@
 1. Public intake: ``POST /api/v1/reports/`` with a unique URL per request for BENCH_SECONDS,
    against a bare Django view (no DRF, ``bench/support/views.py``) that inserts one row into the
    same table. Both are served by the same gunicorn processes (the project's settings plus that
-   one route) and driven by the same client, in alternating rounds (AB, BA, AB, ...).
+   one route) and driven by the same client, in alternating rounds (AB, BA, AB, ...), at each
+   number of clients in BENCH_CLIENT_LEVELS; the audit sealer runs beside them as in production
+   (``manage.py audit seal --every 1``), and every event must be sealed after each round.
 2. Partner bulk: BENCH_PARTNER_URLS URLs through ``POST /api/v1/partner/reports/`` in batches of
    1,000, against raw psycopg ``executemany(INSERT ... ON CONFLICT DO NOTHING)`` of the same
    rows in batches of 1,000, one transaction per batch, over as many connections as the endpoint
    gets client streams; the baseline runs before and after the endpoint.
+
+3. The sealer: BENCH_SEAL_EVENTS events queued by partner batches with no sealer running, then
+   sealed by one ``audit_seal()`` call, timed inside its process: events sealed per second,
+   against the best public intake rate (it must keep up with ten times that).
 
 Fairness: before every measured run the report tables are emptied (TRUNCATE) and a checkpoint
 is forced, so each starts from the same table state; each kind of request is warmed up first.
@@ -23,10 +29,13 @@ Environment (all optional):
                          BENCH_POSTGRES_URL, dropped and created at start, dropped at the end.
   BENCH_POSTGRES_URL     server for the throwaway database
                          (postgresql://postgres@127.0.0.1:5432/postgres)
-  BENCH_SECONDS          measured seconds per public endpoint, over all rounds (15)
-  BENCH_ROUNDS           alternating rounds the public seconds are split into (3)
+  BENCH_SECONDS          measured seconds per public endpoint and client level, over all
+                         rounds (8)
+  BENCH_ROUNDS           alternating rounds the public seconds are split into (2)
+  BENCH_SEAL_EVENTS      events queued for the sealer's run (50000)
   BENCH_WARMUP_SECONDS   warm-up seconds per public endpoint (3)
-  BENCH_CLIENTS          concurrent keep-alive client threads for the public phases (8)
+  BENCH_CLIENT_LEVELS    numbers of concurrent keep-alive clients for the public phases
+                         (1,2,4,8,16)
   BENCH_PARTNER_URLS     URLs per partner run (100000)
   BENCH_PARTNER_CLIENTS  concurrent batch streams, and raw-insert connections (2)
   BENCH_THREADS          threads per gunicorn gthread worker (4)
@@ -34,12 +43,14 @@ Environment (all optional):
 Exits 0 when every request succeeded, whatever the ratios; 1 on any failed request or error.
 """
 
+import contextlib
 import hashlib
 import http.client
 import itertools
 import json
 import os
 import queue
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,6 +60,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from support.harness import (
+    PYTHON,
+    ROOT,
     BenchError,
     CpuMeter,
     Database,
@@ -61,6 +74,8 @@ from support.harness import (
 
 WORKERS = 2
 PUBLIC_TARGET = 0.6
+HOLD_TARGET = 0.9  # the most clients keep this share of the best throughput
+SEAL_TARGET = 10  # the sealer keeps up with this many times the best intake rate
 PARTNER_TARGET = 0.5
 BATCH_SIZE = 1000
 PUBLIC_PATH = "/api/v1/reports/"
@@ -73,13 +88,31 @@ JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"
 
 @dataclass(frozen=True)
 class Config:
-    seconds: int = field(default_factory=lambda: env_int("BENCH_SECONDS", 15))
-    rounds: int = field(default_factory=lambda: env_int("BENCH_ROUNDS", 3))
+    seconds: int = field(default_factory=lambda: env_int("BENCH_SECONDS", 8))
+    rounds: int = field(default_factory=lambda: env_int("BENCH_ROUNDS", 2))
     warmup: int = field(default_factory=lambda: env_int("BENCH_WARMUP_SECONDS", 3))
-    clients: int = field(default_factory=lambda: env_int("BENCH_CLIENTS", 8))
+    client_levels: tuple[int, ...] = field(
+        default_factory=lambda: env_levels("BENCH_CLIENT_LEVELS", (1, 2, 4, 8, 16))
+    )
+    seal_events: int = field(default_factory=lambda: env_int("BENCH_SEAL_EVENTS", 50_000))
     partner_urls: int = field(default_factory=lambda: env_int("BENCH_PARTNER_URLS", 100_000))
     partner_clients: int = field(default_factory=lambda: env_int("BENCH_PARTNER_CLIENTS", 2))
     threads: int = field(default_factory=lambda: env_int("BENCH_THREADS", 4))
+
+
+def env_levels(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        levels = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise BenchError(
+            f"{name} must be whole numbers separated by commas, not {raw!r}."
+        ) from None
+    if not levels or min(levels) < 1:
+        raise BenchError(f"{name} must list client counts of at least 1, not {raw!r}.")
+    return levels
 
 
 @dataclass
@@ -95,11 +128,11 @@ class Bench:
 # --- Public intake ------------------------------------------------------------------------------
 
 
-def drive_public(bench: Bench, path: str, tag: str, seconds: float) -> Outcome:
+def drive_public(bench: Bench, path: str, tag: str, seconds: float, clients: int) -> Outcome:
     """POST a unique URL per request from ``clients`` keep-alive connections for ``seconds``."""
     outcome = Outcome()
     counter = itertools.count()
-    connections = bench.server.connections(bench.config.clients)
+    connections = bench.server.connections(clients)
     deadline = time.perf_counter() + seconds
 
     def client(conn: http.client.HTTPConnection) -> None:
@@ -121,22 +154,23 @@ def drive_public(bench: Bench, path: str, tag: str, seconds: float) -> Outcome:
     return outcome
 
 
-def public_phases(bench: Bench) -> tuple[Outcome, Outcome]:
+def public_phases(bench: Bench, clients: int) -> tuple[Outcome, Outcome]:
     """Both endpoints in alternating rounds (AB, BA, ...), so drift and outside load hit both.
 
     Each round starts from an emptied table, and every 201 must match a stored report (and, for
-    intake, its audit event).
+    intake, its audit event, sealed by the sealer running beside the server).
     """
     config, database = bench.config, bench.database
     results = {PUBLIC_PATH: Outcome(), BARE_PATH: Outcome()}
     for number, path in enumerate(results):
-        drive_public(bench, path, f"warm{number}", config.warmup).check(f"{path} warm-up")
+        warm = drive_public(bench, path, f"warm{clients}-{number}", config.warmup, clients)
+        warm.check(f"{path} warm-up")
     for number in range(config.rounds):
         order = list(results) if number % 2 == 0 else list(results)[::-1]
         for path in order:
             database.truncate()
-            tag = f"{'pub' if path == PUBLIC_PATH else 'bare'}{number}"
-            outcome = drive_public(bench, path, tag, config.seconds / config.rounds)
+            tag = f"{'pub' if path == PUBLIC_PATH else 'bare'}{clients}-{number}"
+            outcome = drive_public(bench, path, tag, config.seconds / config.rounds, clients)
             outcome.check(path)
             reports = database.count("reports_report")
             events = database.count("reports_event")
@@ -144,8 +178,39 @@ def public_phases(bench: Bench) -> tuple[Outcome, Outcome]:
                 raise BenchError(
                     f"{path}: {outcome.items} answers of 201 but {reports} reports, {events} events"
                 )
+            if path == PUBLIC_PATH:
+                wait_until_sealed(database, events)
             results[path].merge(outcome)
     return results[PUBLIC_PATH], results[BARE_PATH]
+
+
+SEAL_WAIT = 30  # seconds the sealer may take to catch up after a round
+
+
+def wait_until_sealed(database: Database, events: int) -> None:
+    deadline = time.monotonic() + SEAL_WAIT
+    while (sealed := database.count("reports_auditseal")) < events:
+        if time.monotonic() > deadline:
+            raise BenchError(f"the sealer sealed {sealed} of {events} events in {SEAL_WAIT} s")
+        time.sleep(0.2)
+
+
+# --- The sealer ---------------------------------------------------------------------------------
+
+SEAL_TIMING = (
+    "import time; from reports.audit import audit_seal; began = time.perf_counter(); "
+    "count = audit_seal(); print(count, time.perf_counter() - began)"
+)
+
+
+def seal_phase(bench: Bench) -> tuple[int, float]:
+    """Queue events with no sealer running, then time one sealing run (in its own process)."""
+    batches = partner_batches(bench.config.seal_events, "seal")
+    bulk_run(bench, "sealer's events", drive_partner, batches)
+    count, seconds = bench.server.manage("shell", "-c", SEAL_TIMING).split()[-2:]
+    if int(count) != bench.config.seal_events:
+        raise BenchError(f"the sealer sealed {count} of {bench.config.seal_events} events")
+    return int(count), float(seconds)
 
 
 # --- Partner bulk -------------------------------------------------------------------------------
@@ -368,31 +433,45 @@ def verdict(ratio: float, target: float) -> str:
     return "PASS" if ratio >= target else "BELOW"
 
 
-def print_summary(bench: Bench, public, bare, partner, raw) -> None:
+def print_summary(bench: Bench, levels: dict, partner, raw, sealing: tuple[int, float]) -> None:
+    best_clients = max(levels, key=lambda clients: levels[clients][0].rate)
+    public, bare = levels[best_clients]
+    most = max(levels)
+    held = levels[most][0].rate / public.rate
     public_ratio = public.rate / bare.rate
     partner_ratio = partner.rate / raw.rate
+    sealed, seconds = sealing
+    seal_rate = sealed / seconds
+    rows = "".join(
+        f"  {clients:7d}  {p.rate:12.1f}  {b.rate:10.1f}  {p.rate / b.rate:5.2f}"
+        f"  {p.percentile(0.5):7.1f}  {p.percentile(0.99):7.1f}  {p.lock_waits:5.1f}\n"
+        for clients, (p, b) in sorted(levels.items())
+    )
     print(
         f"\n== Summary ({bench.server.description()}; PostgreSQL and this load generator on the"
         f" same {os.cpu_count()} cores)\n"
-        f"  public intake     {public.rate:8.1f} req/s   p50 {public.percentile(0.5):.1f} ms"
-        f"   p99 {public.percentile(0.99):.1f} ms\n"
-        f"  bare Django view  {bare.rate:8.1f} req/s   p50 {bare.percentile(0.5):.1f} ms"
-        f"   p99 {bare.percentile(0.99):.1f} ms\n"
-        f"  ratio             {public_ratio:8.2f}   target >= {PUBLIC_TARGET:.2f}"
+        f"  clients  public req/s  bare req/s  ratio  p50 ms   p99 ms  lock waits\n{rows}"
+        f"  public at {most} clients  {held:8.2f} of its best ({public.rate:.1f} req/s at"
+        f" {best_clients})   target >= {HOLD_TARGET:.2f}   {verdict(held, HOLD_TARGET)}\n"
+        f"  ratio at the best  {public_ratio:8.2f}   target >= {PUBLIC_TARGET:.2f}"
         f"   {verdict(public_ratio, PUBLIC_TARGET)}\n"
         f"  partner bulk      {partner.rate:8.0f} URLs/s\n"
         f"  raw executemany   {raw.rate:8.0f} rows/s\n"
         f"  ratio             {partner_ratio:8.2f}   target >= {PARTNER_TARGET:.2f}"
-        f"   {verdict(partner_ratio, PARTNER_TARGET)}",
+        f"   {verdict(partner_ratio, PARTNER_TARGET)}\n"
+        f"  sealer            {seal_rate:8.0f} events/s ({sealed} in {seconds:.2f} s)\n"
+        f"  sealer / intake   {seal_rate / public.rate:8.1f}   target >= {SEAL_TARGET:.0f}"
+        f"   {verdict(seal_rate / public.rate, SEAL_TARGET)}",
         flush=True,
     )
-    if public.cpu and partner.cpu:
-        other = max(o.cpu["other"] / o.elapsed for o in (public, bare, partner, raw))
+    outcomes = [o for pair in levels.values() for o in pair] + [partner, raw]
+    if all(o.cpu for o in outcomes):
+        other = max(o.cpu["other"] / o.elapsed for o in outcomes)
         if other > OTHER_LOAD_WARNING:
             print(
-                f"  NOTE: other processes used up to {other:.2f} of the {os.cpu_count()} cores"
-                " during the runs: the rates and their ratios are disturbed; the CPU costs"
-                " below much less so.",
+                f"  NOTE: other processes (the sealer among them) used up to {other:.2f} of the"
+                f" {os.cpu_count()} cores during the runs: the rates and their ratios are"
+                " disturbed; the CPU costs below much less so.",
                 flush=True,
             )
         public_cost = cpu_cost(bare) / cpu_cost(public)
@@ -406,6 +485,18 @@ def print_summary(bench: Bench, public, bare, partner, raw) -> None:
 
 
 # --- Main ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sealer_running(server: Server):
+    """The audit sealer as production runs it (there the beat calls it every second)."""
+    command = [PYTHON, "manage.py", "audit", "seal", "--every", "1"]
+    sealer = subprocess.Popen(command, cwd=ROOT, env=server.env, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        sealer.terminate()
+        sealer.wait(timeout=30)
 
 
 def run(config: Config, workdir: Path) -> None:
@@ -429,14 +520,17 @@ def run(config: Config, workdir: Path) -> None:
             f" wide open, no access log. Client: this process, sharing the {os.cpu_count()} cores",
             flush=True,
         )
-        print(
-            f"\n== Public intake: a unique URL per request, {config.clients} keep-alive clients,"
-            f" {config.seconds} s per endpoint in {config.rounds} alternating rounds",
-            flush=True,
-        )
-        public, bare = public_phases(bench)
-        print_public(f"POST {PUBLIC_PATH}", public, config.clients)
-        print_public("bare Django view (1 INSERT)", bare, config.clients)
+        levels = {}
+        with sealer_running(server):
+            for clients in config.client_levels:
+                print(
+                    f"\n== Public intake: a unique URL per request, {clients} keep-alive clients,"
+                    f" {config.seconds} s per endpoint in {config.rounds} alternating rounds",
+                    flush=True,
+                )
+                public, bare = levels[clients] = public_phases(bench, clients)
+                print_public(f"POST {PUBLIC_PATH}", public, clients)
+                print_public("bare Django view (1 INSERT)", bare, clients)
         print(
             f"\n== Partner bulk: {config.partner_urls} unique URLs in batches of {BATCH_SIZE},"
             f" {config.partner_clients} concurrent streams; the same URLs into an emptied table"
@@ -446,6 +540,8 @@ def run(config: Config, workdir: Path) -> None:
         partner, raw = partner_phases(bench)
         print_bulk(f"POST {PARTNER_PATH}", partner, "URLs")
         print_bulk("raw executemany (run twice)", raw, "rows")
+        print(f"\n== The sealer: {config.seal_events} queued events, one run", flush=True)
+        sealing = seal_phase(bench)
     finally:
         server.stop()
         if database.given and bench.key:
@@ -455,7 +551,7 @@ def run(config: Config, workdir: Path) -> None:
                     (bench.key.partition(".")[0],),
                 )
         database.drop()
-    print_summary(bench, public, bare, partner, raw)
+    print_summary(bench, levels, partner, raw, sealing)
 
 
 def main() -> int:

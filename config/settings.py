@@ -27,7 +27,14 @@ if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
     # Production never falls back to the laptop's SQLite, filesystem queue or per-process cache.
-    required = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
+    required = (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+        "HOTLINE_AUDIT_SIGNING_KEY",
+    )
     missing = [name for name in required if not env.str(name, default="")]
     if missing:
         raise ImproperlyConfigured(
@@ -321,7 +328,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
+# The audit trail (reports/audit.py): the checkpoint signing key (a PEM Ed25519 private key or
+# its file; development generates var/audit-signing-key.pem), where checkpoints go (file paths
+# and/or e-mail addresses), and how often one is written.
+HOTLINE_AUDIT_SIGNING_KEY = env.str("HOTLINE_AUDIT_SIGNING_KEY", default="")
+HOTLINE_AUDIT_ANCHOR = env.list("HOTLINE_AUDIT_ANCHOR", default=[])
+HOTLINE_AUDIT_CHECKPOINT_SECONDS = env.int("HOTLINE_AUDIT_CHECKPOINT_SECONDS", default=300)
+# Extra sections of /healthz, each a function returning a dict (the lower app cannot import them).
+HOTLINE_HEALTH_DETAILS = {"audit": "reports.audit.audit_health"}
 CELERY_BEAT_SCHEDULE = {
+    # Seals the events written since the last second, and writes the checkpoints.
+    "audit-seal": {
+        "task": "reports.tasks.audit_tick",
+        "schedule": 1.0,
+    },
     "erase-expired-personal-data": {
         "task": "reports.tasks.personal_data_erase",
         "schedule": 3600.0,

@@ -129,16 +129,30 @@ class AuditKeyAuthentication(APIKeyAuthentication):
     model = AuditAPIKey
 
 
-class CanReadSLA(permissions.BasePermission):
-    """Supervisors and auditors signed in to the admin, or an audit API key."""
+class AuditKeyOrStaffWith(permissions.BasePermission):
+    """An audit API key, or staff signed in to the admin who hold ``staff_permission``."""
 
-    message = _("The SLA figures are for supervisors, auditors and audit API keys.")
+    staff_permission = ""
 
     def has_permission(self, request, view):
         if isinstance(request.auth, AuditAPIKey):
             return True
         user = request.user
-        return bool(user and user.is_staff and user.has_perm("reports.view_sla"))
+        return bool(user and user.is_staff and user.has_perm(self.staff_permission))
+
+
+class CanReadSLA(AuditKeyOrStaffWith):
+    """Supervisors and auditors signed in to the admin, or an audit API key."""
+
+    message = _("The SLA figures are for supervisors, auditors and audit API keys.")
+    staff_permission = "reports.view_sla"
+
+
+class CanReadAuditCheckpoints(AuditKeyOrStaffWith):
+    """Auditors signed in to the admin, or an audit API key."""
+
+    message = _("The audit checkpoints are for auditors and audit API keys.")
+    staff_permission = "reports.view_auditcheckpoint"
 
 
 def exception_handler(exc, context):

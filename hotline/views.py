@@ -1,8 +1,10 @@
 import os
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,6 +31,13 @@ def _broker_answers() -> bool:
         return False
 
 
+def _health_detail(function_path: str) -> dict:
+    try:
+        return import_string(function_path)()
+    except Exception as exc:  # e.g. before `migrate`: the detail is unknown, not the service down
+        return {"status": "unknown", "detail": f"{type(exc).__name__}: not readable yet."}
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -38,4 +47,7 @@ def healthz(request):
     body = {name: "ok" if ok else "down" for name, ok in checks.items()}
     if down:
         body["detail"] = f"Down: {', '.join(down)}."
+    if not down:  # details read the database; warnings in them do not fail the check
+        for name, detail in settings.HOTLINE_HEALTH_DETAILS.items():
+            body[name] = _health_detail(detail)
     return JsonResponse(body, status=503 if down else 200)

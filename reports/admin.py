@@ -95,7 +95,7 @@ class EventInline(ReadOnlyInline):
     verbose_name_plural = _("timeline")
     fields = ("at", "verb", "from_status", "to_status", "actor_label", "data")
     readonly_fields = fields
-    ordering = ("seq",)
+    ordering = ("id",)
 
 
 class EscalationInline(ReadOnlyInline):
@@ -409,13 +409,12 @@ class NoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "report", "verb", "from_status", "to_status", "actor_label")
+    list_display = ("id", "at", "report", "verb", "from_status", "to_status", "actor_label")
     list_filter = ("verb", "actor_kind")
     list_select_related = ("report",)
     search_fields = ("=report__reference",)
     show_full_result_count = False
     fields = (
-        "seq",
         "report",
         "verb",
         "from_status",
@@ -425,10 +424,16 @@ class EventAdmin(ReadOnlyAdmin):
         "actor_label",
         "actor_user",
         "data",
-        "prev_hash",
-        "hash",
+        "state",
+        "content_hash",
+        "sealed_as",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("sealed as"))
+    def sealed_as(self, obj):
+        seal = getattr(obj, "seal", None)  # the missing one-to-one raises an AttributeError
+        return f"{seal.seq}: {seal.chain_hash}" if seal else _("not sealed yet")
 
 
 @admin.register(Escalation)

@@ -1,61 +1,481 @@
-"""The tamper-evident audit trail.
+"""The tamper-evident audit trail: events hashed in the request, sealed into one chain by one
+sealer, and signed checkpoints handed outside the database.
 
-Every event's hash covers its canonical content and the previous event's hash, in one chain
-over all events. Appending locks the one ``AuditChainHead`` row, so concurrent writers chain in
-commit order; callers append as the last step of their transaction to hold the lock briefly.
-``audit_verify`` recomputes the chain; on PostgreSQL a trigger also refuses UPDATE and DELETE.
+- ``events_append`` (in the caller's transaction) gives each event its content hash and the
+  state it leaves the report in; the database queues it for sealing. No lock is taken:
+  requests never wait for one another on the audit trail.
+- ``audit_seal`` (the beat task every second, or ``audit seal``) links queued events, in the
+  order it seals them, into ``AuditSeal``: each chain hash covers the previous chain hash, the
+  sequence number and the event's content hash. One sealer at a time: an advisory lock on
+  PostgreSQL, the ``AuditChainHead`` row on SQLite.
+- ``audit_checkpoint`` signs (Ed25519) the newest chain hash and appends the line to each
+  ``HOTLINE_AUDIT_ANCHOR``; ``audit_verify`` checks the chain, the state each report's latest
+  event recorded, and any checkpoints an auditor kept.
+
+The triggers (migration 0011) refuse UPDATE, DELETE and TRUNCATE on events, escalations, seals
+and checkpoints whatever the session has set; what a superuser can still do is what the
+checkpoints an auditor holds catch.
 """
 
+import base64
 import hashlib
 import json
+import logging
+import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
-from django.db import transaction
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from reports.models import GENESIS_HASH, AuditChainHead, Event
+from reports.models import (
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditPending,
+    AuditSeal,
+    Escalation,
+    Event,
+    Hold,
+    Notice,
+    OutgoingMessage,
+    Report,
+)
+
+logger = logging.getLogger(__name__)
 
 VERIFY_CHUNK = 5000
+SEAL_BATCH = 5000
+SEAL_BATCHES_PER_RUN = 100  # a run stops after this many batches; the next second goes on
+SEALER_LOCK = 0x686F746C  # "hotl": the advisory lock number the sealers share
+UNSEALED_WARNING_SECONDS = 60
+CHECKPOINT_FORMAT = "hotline-audit-checkpoint/1"
 
 
-def event_content(event: Event) -> bytes:
-    """The fields the hash covers, in a fixed, unambiguous encoding."""
-    content = {
-        "seq": event.seq,
+# --- content --------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def personal_digest(salt: str, value) -> str | None:
+    """A personal field as it enters the content: withheld or erased later, links still hold."""
+    if value is None or value == "":
+        return None
+    return _sha256(f"{salt}\n{value}".encode())
+
+
+def _plain_fields(event: Event) -> dict:
+    return {
         "report": event.report_id,
         "verb": event.verb,
         "from": event.from_status,
         "to": event.to_status,
-        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "at": _utc(event.at),
         "actor_kind": event.actor_kind,
-        "actor_label": event.actor_label,
-        "actor_user": event.actor_user_id,
         "data": event.data,
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def event_hash(event: Event, prev_hash: str) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + event_content(event)).hexdigest()
+def event_content(event: Event) -> bytes:
+    """What the content hash covers: every field, personal ones as salted hashes."""
+    return _canonical(
+        _plain_fields(event)
+        | {
+            "actor_label": personal_digest(event.salt, event.actor_label),
+            "actor_user": personal_digest(event.salt, event.actor_user_id),
+            "state": event.state,
+        }
+    )
+
+
+def content_hash(event: Event) -> str:
+    return _sha256(event_content(event))
+
+
+def chain_link(seq: int, prev_chain_hash: str, event_content_hash: str) -> str:
+    return _sha256(f"{prev_chain_hash}\n{seq}\n{event_content_hash}".encode())
+
+
+def legacy_content(event: Event, seq: int) -> bytes:
+    """The content the chain from before sealing hashed (it covered the sequence number)."""
+    return _canonical(
+        _plain_fields(event)
+        | {"seq": seq, "actor_label": event.actor_label, "actor_user": event.actor_user_id}
+    )
+
+
+def legacy_link(prev_chain_hash: str, event: Event, seq: int) -> str:
+    return _sha256(prev_chain_hash.encode() + b"\n" + legacy_content(event, seq))
+
+
+# --- the state an event leaves its report in ------------------------------------------------
+
+REPORT_MOMENTS = ("status_changed_at", "received_at", "claimed_at", "assessed_at", "forwarded_at")
+NOTICE_MOMENTS = (
+    "created_at",
+    "scheduled_for",
+    "sent_at",
+    "handed_off_at",
+    "deadline_at",
+    "reminder_sent_at",
+    "acknowledged_at",
+    "removal_confirmed_at",
+    "removed_at",
+    "disputed_at",
+    "withdrawn_at",
+    "escalated_at",
+)
+
+
+def _notice_state(notice: Notice) -> dict:
+    state = {name: _utc(getattr(notice, name)) for name in NOTICE_MOMENTS}
+    state.update(
+        status=notice.status,
+        kind=notice.kind,
+        provider=notice.provider_id,
+        held_seconds=notice.held_seconds,
+        repeats_sent=notice.repeats_sent,
+    )
+    return state
+
+
+def _hold_state(hold: Hold) -> dict:
+    return {
+        "notice": hold.notice_id,
+        "agency": hold.agency_id,
+        "started_at": _utc(hold.started_at),
+        "until": _utc(hold.until),
+        "released_at": _utc(hold.released_at),
+        "end_reason": hold.end_reason,
+    }
+
+
+def _escalation_state(escalation: Escalation) -> dict:
+    return {
+        "agency": escalation.agency_id,
+        "kind": escalation.kind,
+        "channel": escalation.channel,
+        "corrects": escalation.corrects_id,
+        "created_at": _utc(escalation.created_at),
+        "body_sha256": _sha256(_canonical([escalation.agency_reference, escalation.note])),
+    }
+
+
+def _message_state(message: OutgoingMessage) -> dict:
+    body = [message.to_address, message.subject, message.body_text, message.body_html]
+    return {
+        "notice": message.notice_id,
+        "kind": message.kind,
+        "attempt": message.attempt,
+        "created_at": _utc(message.created_at),
+        "handed_off_at": _utc(message.sent_at),
+        "body_sha256": _sha256(_canonical([*body, message.xarf])),
+    }
+
+
+def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset()) -> dict[int, dict]:
+    """Each report's audited state: its SLA moments and every notice, hold, escalation and
+    outgoing message it has (messages by their hand-off time and a hash of their body).
+    Reports being ``born`` in this transaction have none of those yet: no query for them."""
+    states = {
+        report.pk: {
+            "report": {name: _utc(getattr(report, name)) for name in REPORT_MOMENTS}
+            | {"status": report.status},
+            "notices": {},
+            "holds": {},
+            "escalations": {},
+            "messages": {},
+        }
+        for report in reports
+    }
+    ids = [pk for pk in states if pk not in born]
+    if not ids:
+        return states
+    rows = [
+        ("notices", Notice.objects.filter(report_id__in=ids), _notice_state),
+        ("holds", Hold.objects.filter(report_id__in=ids), _hold_state),
+        ("escalations", Escalation.objects.filter(report_id__in=ids), _escalation_state),
+        (
+            "messages",
+            OutgoingMessage.objects.filter(notice__report_id__in=ids).annotate(
+                report_id=F("notice__report_id")
+            ),
+            _message_state,
+        ),
+    ]
+    for key, queryset, describe in rows:
+        for row in queryset.order_by():
+            states[row.report_id][key][str(row.pk)] = describe(row)
+    return states
+
+
+# --- writing --------------------------------------------------------------------------------
 
 
 def events_append(events: Iterable[Event]) -> list[Event]:
-    """Chain and insert events; must run inside the caller's transaction."""
+    """Hash and insert events (the database queues them for sealing); in the caller's transaction,
+    after the writes they record, so that the state they carry is the one committed."""
     events = list(events)
     if not events:
         return events
     assert transaction.get_connection().in_atomic_block, "append events inside a transaction"
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    reports = {e.report.pk: e.report for e in events if Event.report.is_cached(e) and e.report}
+    missing = {e.report_id for e in events if e.report_id and e.report_id not in reports}
+    reports.update(Report.objects.in_bulk(missing))
+    # A report's first event (from no status) is written with the report: nothing refers to it.
+    born = frozenset(e.report_id for e in events if e.report_id and not e.from_status)
+    states = report_states(reports.values(), born)
     for event in events:
-        head.seq += 1
-        event.seq = head.seq
-        event.prev_hash = head.hash
-        event.hash = event_hash(event, head.hash)
-        head.hash = event.hash
-    Event.objects.bulk_create(events)
-    head.save(update_fields=["seq", "hash"])
+        event.state = states.get(event.report_id)
+        event.salt = secrets.token_hex(16)
+        event.content_hash = content_hash(event)
+    Event.objects.bulk_create(events)  # the database queues each for sealing (migration 0012)
     return events
+
+
+def _sealer_lock() -> AuditChainHead:
+    """Wait for the other sealers; return the head, locked for this transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK])
+    else:  # the first write takes SQLite's one write lock
+        AuditChainHead.objects.filter(pk=1).update(seq=F("seq"))
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
+def _seal_batch() -> int:
+    with transaction.atomic():
+        head = _sealer_lock()
+        queued = list(
+            AuditPending.objects.order_by("event_id").values_list("event_id", flat=True)[
+                :SEAL_BATCH
+            ]
+        )
+        if not queued:
+            return 0
+        hashes = dict(Event.objects.filter(pk__in=queued).values_list("pk", "content_hash"))
+        now = timezone.now()
+        seals = []
+        for event_id in queued:
+            head.seq += 1
+            head.hash = chain_link(head.seq, head.hash, hashes[event_id])
+            seals.append(
+                AuditSeal(
+                    seq=head.seq,
+                    event_id=event_id,
+                    content_hash=hashes[event_id],
+                    chain_hash=head.hash,
+                    sealed_at=now,
+                )
+            )
+        AuditSeal.objects.bulk_create(seals)
+        AuditPending.objects.filter(event_id__in=queued).delete()
+        head.save(update_fields=["seq", "hash"])
+    return len(seals)
+
+
+def audit_seal() -> int:
+    """Seal what is queued; returns how many events were sealed. Safe to run from many workers."""
+    sealed = 0
+    for _ in range(SEAL_BATCHES_PER_RUN):
+        count = _seal_batch()
+        sealed += count
+        if count < SEAL_BATCH:
+            break
+    return sealed
+
+
+# --- checkpoints ----------------------------------------------------------------------------
+
+
+def signing_key_generate() -> str:
+    """A new Ed25519 private key, PEM (PKCS#8), as HOTLINE_AUDIT_SIGNING_KEY takes it."""
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """HOTLINE_AUDIT_SIGNING_KEY: a PEM private key, or the path of a file holding one.
+    Development generates one under var/ (production settings refuse to start without it)."""
+    configured = settings.HOTLINE_AUDIT_SIGNING_KEY
+    if configured.startswith("-----BEGIN"):
+        pem = configured.encode()
+    else:
+        path = Path(configured) if configured else settings.VAR_DIR / "audit-signing-key.pem"
+        if not configured and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(signing_key_generate())
+        pem = path.read_bytes()
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("HOTLINE_AUDIT_SIGNING_KEY must be an Ed25519 private key.")
+    return key
+
+
+def public_key_pem(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _sha256(raw)[:16]
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """``<format> seq=<n> hash=<hex> at=<UTC time> key=<key id> sig=<base64 signature>``: the
+    signature covers the bytes before `` sig=``."""
+
+    seq: int
+    chain_hash: str
+    at: str
+    key_id: str
+    payload: str
+    signature: bytes
+
+    @property
+    def line(self) -> str:
+        return f"{self.payload} sig={base64.b64encode(self.signature).decode()}"
+
+    @classmethod
+    def parse(cls, line: str) -> "SignedCheckpoint":
+        payload, separator, signature = line.strip().rpartition(" sig=")
+        fields = dict(part.split("=", 1) for part in payload.split(" ")[1:] if "=" in part)
+        if not separator or not payload.startswith(CHECKPOINT_FORMAT + " "):
+            raise ValueError(f"not a {CHECKPOINT_FORMAT} line")
+        try:
+            return cls(
+                seq=int(fields["seq"]),
+                chain_hash=fields["hash"],
+                at=fields["at"],
+                key_id=fields["key"],
+                payload=payload,
+                signature=base64.b64decode(signature, validate=True),
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(
+                f"a {CHECKPOINT_FORMAT} line needs seq, hash, at, key and sig"
+            ) from exc
+
+    def signed_by(self, key: Ed25519PublicKey) -> bool:
+        try:
+            key.verify(self.signature, self.payload.encode())
+        except InvalidSignature:
+            return False
+        return True
+
+
+def _checkpoint_sign(seq: int, chain_hash: str, at: datetime) -> SignedCheckpoint:
+    key = signing_key()
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    kid = key_id(key.public_key())
+    payload = f"{CHECKPOINT_FORMAT} seq={seq} hash={chain_hash} at={stamp} key={kid}"
+    return SignedCheckpoint(seq, chain_hash, stamp, kid, payload, key.sign(payload.encode()))
+
+
+def _checkpoint_anchor(line: str) -> None:
+    """Hand the checkpoint outside the database: each file gets the line appended, each
+    address an e-mail. A failure is logged; the checkpoint stays in the API for auditors."""
+    addresses = [a for a in settings.HOTLINE_AUDIT_ANCHOR if "@" in a]
+    for path in (Path(a) for a in settings.HOTLINE_AUDIT_ANCHOR if "@" not in a):
+        try:
+            with path.open("a", encoding="utf-8") as anchor:
+                anchor.write(line + "\n")
+        except OSError as exc:
+            logger.error("audit checkpoint not appended to %s: %s", path, exc)
+    if addresses:
+        try:
+            send_mail("Audit checkpoint", line + "\n", None, addresses)
+        except Exception as exc:  # the next checkpoint covers this one
+            logger.error("audit checkpoint not e-mailed: %s", type(exc).__name__)
+
+
+def audit_checkpoint() -> AuditCheckpoint:
+    """Seal what is queued, then sign the newest chain hash and hand it outside."""
+    audit_seal()
+    with transaction.atomic():
+        head = _sealer_lock()
+        signed = _checkpoint_sign(head.seq, head.hash, timezone.now())
+        checkpoint = AuditCheckpoint.objects.create(
+            seq=head.seq,
+            chain_hash=head.hash,
+            at=datetime.fromisoformat(signed.at),
+            key_id=signed.key_id,
+            line=signed.line,
+        )
+        transaction.on_commit(lambda: _checkpoint_anchor(signed.line))
+    return checkpoint
+
+
+def checkpoints_after(seq: int, limit: int) -> list[AuditCheckpoint]:
+    """The checkpoints past a sequence number, oldest first: what an auditor fetches next."""
+    return list(AuditCheckpoint.objects.filter(seq__gt=seq).order_by("seq", "id")[:limit])
+
+
+def audit_tick() -> int:
+    """The beat's second: seal, and write a checkpoint when the interval has passed since the
+    last one and something was sealed since."""
+    sealed = audit_seal()
+    last = AuditCheckpoint.objects.order_by("-id").first()
+    head = AuditChainHead.objects.filter(pk=1).first()
+    interval = settings.HOTLINE_AUDIT_CHECKPOINT_SECONDS
+    due = last is None or (timezone.now() - last.at).total_seconds() >= interval
+    if due and head is not None and (last is None or head.seq > last.seq):
+        audit_checkpoint()
+    return sealed
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+def audit_health() -> dict:
+    """The audit part of /healthz: what waits to be sealed, warning past a minute."""
+    oldest = AuditPending.objects.order_by("at").values_list("at", flat=True).first()
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    detail = {
+        "unsealed": AuditPending.objects.count(),
+        "oldest_unsealed_seconds": round(age, 1),
+        "status": "ok",
+    }
+    if age > UNSEALED_WARNING_SECONDS:
+        detail["status"] = "warning"
+        detail["detail"] = (
+            f"Audit events have waited {age:.0f} s to be sealed: is the Celery beat running? "
+            "Run `manage.py audit seal` to seal them now."
+        )
+    return detail
+
+
+# --- verifying ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,42 +484,200 @@ class VerifyResult:
     count: int
     broken_seq: int | None = None
     problem: str = ""
+    unsealed: int = 0
+    oldest_unsealed_seconds: float = 0.0
+    checkpoints: int = 0
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain in order; report the first event whose link or content does not hold.
+def _state_digest(state: dict) -> bytes:
+    return hashlib.sha256(_canonical(state)).digest()
 
-    The chain head is read first and the walk stops at it: events appended while the walk runs
-    are left for the next run instead of being taken for a head that does not match.
-    """
-    head = AuditChainHead.objects.filter(pk=1).first()
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    events = Event.objects.order_by("seq")
-    if head is not None:
-        events = events.filter(seq__lte=head.seq)
-    for event in events.iterator(chunk_size=VERIFY_CHUNK):
-        if event.seq != expected_seq:
-            return VerifyResult(False, count, expected_seq, f"event {expected_seq} is missing")
-        if event.prev_hash != expected_prev:
-            return VerifyResult(
-                False, count, event.seq, "its previous-hash does not match the event before it"
+
+@dataclass
+class _Walk:
+    """What the walk over the seals keeps: per report, its latest event's id, seq and a digest
+    of the state that event recorded (a digest: a million reports fit in memory)."""
+
+    latest_state: dict[int, tuple[int, int | None, bytes]] = field(default_factory=dict)
+
+    def record(self, event: Event, seq: int | None) -> None:
+        if event.report_id is None or event.state is None:
+            return
+        known = self.latest_state.get(event.report_id)
+        if known is None or event.pk > known[0]:
+            self.latest_state[event.report_id] = (event.pk, seq, _state_digest(event.state))
+
+
+class _Broken(Exception):
+    def __init__(self, seq: int | None, problem: str):
+        super().__init__(problem)
+        self.seq = seq
+        self.problem = problem
+
+
+def checkpoints_read(lines: Iterable[str], key: Ed25519PublicKey) -> list[SignedCheckpoint]:
+    """Parse and check the signature of every checkpoint line (blank lines skipped)."""
+    checkpoints = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            checkpoint = SignedCheckpoint.parse(line)
+        except ValueError as exc:
+            raise ValueError(f"checkpoint line {number}: {exc}") from None
+        if not checkpoint.signed_by(key):
+            raise ValueError(
+                f"checkpoint line {number} (seq {checkpoint.seq}) is not signed by key "
+                f"{key_id(key)}: it was altered, or signed by another key (give it with "
+                "--public-key)."
             )
-        if event.hash != event_hash(event, event.prev_hash):
-            return VerifyResult(False, count, event.seq, "its content does not match its hash")
-        expected_prev = event.hash
-        expected_seq += 1
-        count += 1
-    if head is None and count:
-        return VerifyResult(
-            False, count, count + 1, "the chain head is missing: events may have been removed"
-        )
-    if head is not None and (head.seq, head.hash) != (count, expected_prev):
-        return VerifyResult(
-            False,
-            count,
+        checkpoints.append(checkpoint)
+    return checkpoints
+
+
+def _check_event(seal: AuditSeal, event: Event, prev_hash: str) -> None:
+    if seal.legacy:
+        if seal.chain_hash != legacy_link(prev_hash, event, seal.seq):
+            raise _Broken(seal.seq, "its content or link does not match its hash")
+        return
+    if event.content_hash != content_hash(event):
+        raise _Broken(seal.seq, "its content does not match its hash")
+    if seal.content_hash != event.content_hash:
+        raise _Broken(seal.seq, "its content hash differs from the one sealed")
+    if seal.chain_hash != chain_link(seal.seq, prev_hash, seal.content_hash):
+        raise _Broken(seal.seq, "its chain hash does not follow from the seal before it")
+
+
+def _walk(walk: _Walk, checkpoints: dict[int, list[SignedCheckpoint]]) -> int:
+    """Every seal in order, up to the newest when the walk started."""
+    last = AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    prev_hash = GENESIS_HASH
+    expected = 1
+    good_checkpoint = 0
+    seals = AuditSeal.objects.filter(seq__lte=last).select_related("event").order_by("seq")
+    for seal in seals.iterator(chunk_size=VERIFY_CHUNK):
+        if seal.seq != expected:
+            raise _Broken(expected, f"event {expected} is missing")
+        _check_event(seal, seal.event, prev_hash)
+        for checkpoint in checkpoints.get(seal.seq, ()):
+            if checkpoint.chain_hash != seal.chain_hash:
+                raise _Broken(
+                    seal.seq,
+                    f"its chain hash differs from the checkpoint signed at {checkpoint.at}: "
+                    f"events {good_checkpoint + 1} to {seal.seq} were rewritten and the chain "
+                    "recomputed",
+                )
+            good_checkpoint = seal.seq
+        walk.record(seal.event, seal.seq)
+        prev_hash = seal.chain_hash
+        expected += 1
+    return expected - 1
+
+
+def _check_tail(
+    count: int, head: AuditChainHead | None, checkpoints: list[SignedCheckpoint]
+) -> None:
+    beyond = [c for c in checkpoints if c.seq > count]
+    if beyond:
+        checkpoint = max(beyond, key=lambda c: c.seq)
+        raise _Broken(
             count + 1,
-            f"the chain head records {head.seq} events: events were removed",
+            f"the checkpoint signed at {checkpoint.at} records {checkpoint.seq} events, the "
+            f"trail has {count}: events were removed",
         )
-    return VerifyResult(True, count)
+    if head is not None and head.seq > count:
+        raise _Broken(count + 1, f"the chain head records {head.seq} events: events were removed")
+
+
+def _check_states(walk: _Walk) -> None:
+    """The SLA moments, holds, escalations and messages must be as the latest event of their
+    report recorded them: a change made without an event is a change behind the trail's back."""
+    unsealed = Event.objects.filter(seal__isnull=True, state__isnull=False)
+    for event in unsealed.iterator(chunk_size=VERIFY_CHUNK):
+        walk.record(event, None)
+    report_ids = sorted(walk.latest_state)
+    problems = []
+    for start in range(0, len(report_ids), VERIFY_CHUNK):
+        chunk = Report.objects.filter(pk__in=report_ids[start : start + VERIFY_CHUNK])
+        for report_id, state in report_states(chunk).items():
+            event_id, seq, recorded = walk.latest_state[report_id]
+            if _state_digest(state) != recorded:
+                problems.append((seq or 0, event_id, report_id, state))
+    if problems:
+        seq, event_id, report_id, state = min(problems, key=lambda problem: problem[:3])
+        where = seq if seq else None
+        recorded = Event.objects.values_list("state", flat=True).get(pk=event_id)
+        difference = _difference(recorded, state)
+        reference = Report.objects.values_list("reference", flat=True).get(pk=report_id)
+        raise _Broken(
+            where,
+            f"report {reference} differs from what its latest event (id {event_id}) recorded: "
+            f"{difference}",
+        )
+
+
+def _difference(recorded: dict, current: dict) -> str:
+    for part in ("report", "notices", "holds", "escalations", "messages"):
+        before, now = recorded.get(part, {}), current.get(part, {})
+        if part == "report":
+            before, now = {"": before}, {"": now}
+        for key in sorted(set(before) | set(now)):
+            if key not in now:
+                return f"{part} {key} is gone"
+            if key not in before:
+                return f"{part} {key} was added"
+            for name in sorted(set(before[key]) | set(now[key])):
+                if before[key].get(name) != now[key].get(name):
+                    label = part[:-1] + f" {key} " if key else "its "
+                    return (
+                        f"{label}{name} is {now[key].get(name)}, recorded {before[key].get(name)}"
+                    )
+    return "it changed"
+
+
+def audit_verify(checkpoint_lines: Iterable[str] = (), public_key=None) -> VerifyResult:
+    """Check the sealed chain, the checkpoints stored and given, and the recorded states.
+
+    ``checkpoint_lines`` are checkpoints an auditor kept (signature checked with
+    ``public_key``, by default the service's own). The walk stops at the newest seal when it
+    started: events sealed meanwhile are left for the next run.
+    """
+    key = public_key or signing_key().public_key()
+    given = checkpoints_read(checkpoint_lines, key)
+    stored = [
+        SignedCheckpoint.parse(line)
+        for line in AuditCheckpoint.objects.order_by("seq").values_list("line", flat=True)
+    ]
+    own = key_id(key)
+    for checkpoint in stored:
+        if checkpoint.key_id == own and not checkpoint.signed_by(key):
+            return VerifyResult(False, 0, checkpoint.seq, "a stored checkpoint's signature is bad")
+    stored = [c for c in stored if c.key_id == own]  # others are checked with their own key
+    by_seq: dict[int, list[SignedCheckpoint]] = {}
+    for checkpoint in [*given, *stored]:
+        by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    walk = _Walk()
+    count = 0
+    try:
+        # The head is read before the walk reads the newest seal: a sealer between them only
+        # adds seals the walk then covers.
+        head = AuditChainHead.objects.filter(pk=1).first()
+        count = _walk(walk, by_seq)
+        _check_tail(count, head, [*given, *stored])
+        _check_states(walk)
+    except _Broken as broken:
+        verified = (broken.seq - 1) if broken.seq else count
+        return VerifyResult(False, verified, broken.seq, broken.problem)
+    stray = Event.objects.filter(seal__isnull=True, pending__isnull=True).order_by("pk").first()
+    if stray is not None:
+        return VerifyResult(
+            False, count, count + 1, f"event id {stray.pk} is neither sealed nor queued to be"
+        )
+    oldest = AuditPending.objects.order_by("at").values_list("at", flat=True).first()
+    return VerifyResult(
+        True,
+        count,
+        unsealed=Event.objects.filter(seal__isnull=True).count(),
+        oldest_unsealed_seconds=(timezone.now() - oldest).total_seconds() if oldest else 0.0,
+        checkpoints=len(given),
+    )

@@ -108,7 +108,9 @@ def _history_load(user) -> int:
                 workflow.report_confirm_removal(report.pk, actor=actor, removed_at=removed)
         made += 1
     # History: its messages count as sent long ago; only today's go to the mailbox.
-    OutgoingMessage.objects.filter(
+    history = OutgoingMessage.objects.filter(
         notice__in=Notice.objects.filter(sent_at__lt=now - timedelta(days=3)), sent_at__isnull=True
-    ).update(sent_at=timezone.now())
+    ).select_related("notice")
+    for message_id in history.values_list("pk", flat=True):
+        notices.message_deliver(message_id)  # to the history's mail backend, with its event
     return made

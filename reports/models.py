@@ -3,7 +3,6 @@
 import uuid
 from datetime import datetime, timedelta
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -236,7 +235,11 @@ class Report(models.Model):
 
 
 class Event(models.Model):
-    """One line of the audit trail. Structured data only: never a reporter's free text."""
+    """One line of the audit trail. Structured data only: never a reporter's free text.
+
+    Written with its ``content_hash`` in the request; the sealer (``reports.audit``) later gives
+    it its place in the chain (``AuditSeal``). The database refuses to change or delete it.
+    """
 
     class ActorKind(models.TextChoices):
         USER = "user", _("user")
@@ -244,7 +247,10 @@ class Event(models.Model):
         PUBLIC = "public", _("public reporter")
         SYSTEM = "system", _("system")
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    # None for a change that belongs to no report (the directory's).
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     verb = models.CharField(max_length=64)
     from_status = models.CharField(max_length=32, choices=ReportStatus.choices, blank=True)
     to_status = models.CharField(max_length=32, choices=ReportStatus.choices, blank=True)
@@ -255,31 +261,77 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     data = models.JSONField(default=dict, blank=True)
-    # The tamper-evident chain: each hash covers this event's content and the previous hash.
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    # The report's SLA timestamps, holds, escalations and messages after this event.
+    state = models.JSONField(null=True, blank=True, editable=False)
+    # Personal fields enter the content hash as hashes salted with this, not as their values.
+    salt = models.CharField(max_length=32, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
-        ordering = ["seq"]
-        triggers = [
-            pgtrigger.Protect(
-                name="event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
+        ordering = ["id"]
 
     def __str__(self):
         return f"{self.report_id} {self.verb} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+class AuditSeal(models.Model):
+    """An event's place in the chain: each chain hash covers the one before and the event's
+    content hash. Written by the sealer only; the database refuses to change or delete it."""
+
+    seq = models.PositiveBigIntegerField(primary_key=True)
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="seal")
+    content_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+    # The chain from before sealing existed, linked with its own formula (reports.audit).
+    legacy = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"seal {self.seq}"
+
+
+class AuditPending(models.Model):
+    """An event written but not sealed yet: the sealer's queue, small and cheap to read."""
+
+    event = models.OneToOneField(
+        Event, primary_key=True, on_delete=models.PROTECT, related_name="pending"
+    )
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"event {self.event_id} waiting to be sealed"
+
+
 class AuditChainHead(models.Model):
-    """One row: the newest event's sequence number and hash. Locked to append in order."""
+    """One row: the newest seal's sequence number and chain hash. The sealer's lock row on
+    SQLite; on PostgreSQL an advisory lock keeps sealers apart."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     def __str__(self):
         return f"audit chain at {self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain at one sequence number, also handed outside the database
+    (HOTLINE_AUDIT_ANCHOR). ``line`` is the documented format: the signed text, then its
+    signature."""
+
+    seq = models.PositiveBigIntegerField()
+    chain_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    line = models.TextField()
+
+    class Meta:
+        ordering = ["seq", "id"]
+
+    def __str__(self):
+        return f"checkpoint at {self.seq}"
 
 
 class Escalation(models.Model):
@@ -316,11 +368,6 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        triggers = [
-            pgtrigger.Protect(
-                name="escalation_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.agency_id} for {self.report_id}"

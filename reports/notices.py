@@ -24,9 +24,11 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from hotline.actors import Actor
 from hotline.url import defang
+from reports.audit import events_append
 from reports.broker import broker_send
-from reports.models import Channel, Notice, OutgoingMessage, Report
+from reports.models import Channel, Event, Notice, OutgoingMessage, Report
 
 logger = logging.getLogger(__name__)
 
@@ -168,9 +170,9 @@ def message_deliver(message_id: int) -> bool:
         .first()
     ) or (None, None)
     with transaction.atomic():
-        if kind == OutgoingMessage.Kind.NOTICE:
-            # Locked before the message, in the order every transition takes them.
-            list(Report.objects.select_for_update().filter(pk=report_id).values_list("pk"))
+        # Locked before the message, in the order every transition takes them: a hand-off is
+        # recorded in the report's audit trail.
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
         message = (
             # The message row only: a lock on the provider's row would hold up every notice
             # being written for that provider meanwhile.
@@ -183,7 +185,11 @@ def message_deliver(message_id: int) -> bool:
             return False  # already sent, or another worker is sending it right now
         if kind == OutgoingMessage.Kind.NOTICE:
             return notice_hand_off(message)
-        return message_send(message, message.notice, timezone.now())
+        at = timezone.now()
+        if not message_send(message, message.notice, at):
+            return False
+        _hand_off_event_append(message, report, at)
+        return True
 
 
 def message_send(message: OutgoingMessage, notice: Notice, at) -> bool:
@@ -227,3 +233,23 @@ def message_send(message: OutgoingMessage, notice: Notice, at) -> bool:
         update_fields=["subject", "body_text", "body_html", "xarf", "sent_at", "last_error"]
     )
     return True
+
+
+def _hand_off_event_append(message: OutgoingMessage, report: Report, at) -> None:
+    """A reminder, repeat or escalation handed to the mail backend: its audit event records the
+    hand-off time and a hash of the body. (A notice's own hand-off is a workflow transition.)"""
+    actor = Actor.system("mailer")
+    events_append(
+        [
+            Event(
+                report=report,
+                verb="message_handed_off",
+                from_status=report.status,
+                to_status=report.status,
+                at=at,
+                actor_kind=actor.kind,
+                actor_label=actor.label,
+                data={"message": message.pk, "kind": message.kind, "attempt": message.attempt},
+            )
+        ]
+    )

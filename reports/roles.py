@@ -19,5 +19,5 @@ GRANTS: dict[str, list[str]] = {
         "reports.override_report",
         "reports.view_sla",
     ],
-    "auditor": [*VIEW_CASE, "reports.view_sla"],
+    "auditor": [*VIEW_CASE, "reports.view_sla", "reports.view_auditcheckpoint"],
 }

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import deadlines, notices, retention
+from reports import audit, deadlines, notices, retention
 
 
 @shared_task(ignore_result=True)
@@ -25,3 +25,8 @@ def message_deliver(message_id: int) -> bool:
 @shared_task(ignore_result=True)
 def personal_data_erase() -> int:
     return retention.personal_data_erase()
+
+
+@shared_task(ignore_result=True)
+def audit_tick() -> int:
+    return audit.audit_tick()

@@ -727,6 +727,14 @@ def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
         note = f"Notice {notice.pk} not removed by {notice.deadline_at:%Y-%m-%d %H:%M} UTC."
         if not agency.contact_email:
             note += f" {agency.name} has no e-mail address on file: tell them by hand."
+        # Written before the escalation's event, so that the state it records includes them.
+        if agency.contact_email:  # never falls back to the provider's address
+            notices.message_queue(
+                notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
+            )
+        notice.escalated_at = now
+        notice.due_at = deadlines.notice_due_at(notice)
+        notice.save(update_fields=["escalated_at", "due_at"])
         report_escalate(
             notice.report_id,
             actor=actor,
@@ -735,13 +743,6 @@ def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
             channel=Escalation.Channel.SYSTEM,
             note=note,
         )
-        if agency.contact_email:  # never falls back to the provider's address
-            notices.message_queue(
-                notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
-            )
-        notice.escalated_at = now
-        notice.due_at = deadlines.notice_due_at(notice)
-        notice.save(update_fields=["escalated_at", "due_at"])
         fired.append("escalation")
     return fired
 

@@ -45,6 +45,25 @@ def pytest_runtest_setup(item):
             pytest.skip(missing)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_triggers():
+    """Transactional tests end with a TRUNCATE of every table, which the audit trail's triggers
+    refuse. The flush runs with ``session_replication_role = replica`` (it skips ordinary
+    triggers): a superuser's setting, which the test database's user is and the service's role
+    must not be. Nothing in the service sets it."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_as_superuser(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+
+    DatabaseOperations.sql_flush = flush_as_superuser
+    yield
+    DatabaseOperations.sql_flush = sql_flush
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     # Throttle counters live in the cache (or its per-process fallback): every test starts with

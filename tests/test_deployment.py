@@ -22,6 +22,8 @@ import pytest
 import yaml
 from django.conf import settings
 
+from reports.audit import signing_key_generate
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -106,6 +108,9 @@ def raw_request(port: str, data: bytes) -> bytes:
         return connection.recv(256).split(b"\r\n", 1)[0]
 
 
+AUDIT_SIGNING_KEY = signing_key_generate()
+
+
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """A clean environment like the image's: production, a database and broker in tmp."""
     static_root = tmp_path / "static"
@@ -117,6 +122,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),  # gunicorn's control socket goes under ~/.gunicorn
         "HOTLINE_ENV": "production",
+        "HOTLINE_AUDIT_SIGNING_KEY": AUDIT_SIGNING_KEY,
         "HOTLINE_VAR_DIR": str(tmp_path / "var"),
         "STATIC_ROOT": str(static_root),
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -336,6 +342,20 @@ def test_production_settings_refuse_to_start_without_secret_key(tmp_path, extra)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_settings_refuse_to_start_without_the_audit_signing_key(tmp_path):
+    env = production_env(
+        tmp_path,
+        SECRET_KEY=random_secret_key(),
+        ALLOWED_HOSTS="hotline.example.org",
+        HOTLINE_AUDIT_SIGNING_KEY="",
+    )
+    result = run([sys.executable, "-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert "HOTLINE_AUDIT_SIGNING_KEY" in last_line
 
 
 def test_manage_check_deploy_passes_with_production_settings(tmp_path):

@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
+from reports.audit import signing_key_generate
+
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
 
@@ -58,10 +60,14 @@ def test_swagger_ui_runs_without_inline_script(client):
     assert '<script src="' in page
 
 
+AUDIT_SIGNING_KEY = signing_key_generate()
+
+
 def _production(**extra):
     return os.environ | {
         "HOTLINE_ENV": "production",
         "SECRET_KEY": "x" * 64,
+        "HOTLINE_AUDIT_SIGNING_KEY": AUDIT_SIGNING_KEY,
         "ALLOWED_HOSTS": "hotline.example.org",
         "DATABASE_URL": "sqlite:////tmp/hotline-hardening-test.sqlite3",
         "CELERY_BROKER_URL": "memory://",

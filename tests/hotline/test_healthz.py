@@ -32,7 +32,11 @@ def healthz_in_a_fresh_process(**env) -> tuple[int, dict]:
 def test_healthz_answers_200_when_database_and_broker_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "audit": {"unsealed": 0, "oldest_unsealed_seconds": 0.0, "status": "ok"},
+    }
 
 
 def test_healthz_names_the_broker_when_it_is_down():

@@ -106,7 +106,9 @@ def messages(notice: Notice, kind: str | None = None) -> list[tuple[str, int]]:
 
 
 def verbs(report_id: int) -> list[str]:
-    return list(Event.objects.filter(report_id=report_id).values_list("verb", flat=True))
+    """The workflow's events (the mailer's hand-offs are tested with the messages)."""
+    events = Event.objects.filter(report_id=report_id).exclude(verb="message_handed_off")
+    return list(events.values_list("verb", flat=True))
 
 
 def hold(report_id: int, actor: Actor, agency: Agency, until: datetime) -> Report:

@@ -178,7 +178,7 @@ def test_an_analyst_claims_assesses_and_sets_hosting_with_the_buttons(
         provider,
         "NL",
     )
-    timeline = [(e.verb, e.actor_label) for e in report.events.order_by("seq")]
+    timeline = [(e.verb, e.actor_label) for e in report.events.order_by("id")]
     assert timeline == [
         ("received", "public reporter"),
         ("claim", "ann"),
