@@ -147,14 +147,13 @@ NOTICE_MOMENTS = (
 
 def _notice_state(notice: Notice) -> dict:
     state = {name: _utc(getattr(notice, name)) for name in NOTICE_MOMENTS}
-    state.update(
-        status=notice.status,
-        kind=notice.kind,
-        provider=notice.provider_id,
-        held_seconds=notice.held_seconds,
-        repeats_sent=notice.repeats_sent,
-    )
-    return state
+    return state | {
+        "status": notice.status,
+        "kind": notice.kind,
+        "provider": notice.provider_id,
+        "held_seconds": notice.held_seconds,
+        "repeats_sent": notice.repeats_sent,
+    }
 
 
 def _hold_state(hold: Hold) -> dict:

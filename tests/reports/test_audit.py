@@ -46,6 +46,7 @@ from tests.reports.factories import (
     AgencyFactory,
     ReportFactory,
     StaffUserFactory,
+    notice_send,
 )
 
 README = Path(settings.BASE_DIR) / "README.md"
@@ -241,7 +242,7 @@ def test_the_state_an_event_leaves_is_recorded_in_it(sam):
     notice = Notice.objects.get()
     recorded = event.state["notices"][str(notice.pk)]
     assert recorded["sent_at"] == notice.sent_at.isoformat(timespec="microseconds")
-    assert recorded["deadline_at"] == notice.deadline_at.isoformat(timespec="microseconds")
+    assert (recorded["status"], recorded["deadline_at"]) == ("delivering", None)  # not yet told
     [message] = event.state["messages"].values()
     assert message["handed_off_at"] is None
 
@@ -252,13 +253,35 @@ def test_a_hand_off_is_an_event_with_its_time_and_the_hash_of_the_body(sam, mail
     message = OutgoingMessage.objects.get()
     assert notices.message_deliver(message.pk)
 
-    event = Event.objects.get(verb="message_handed_off")
+    # The notice's own message: its hand-off is the transition that starts the clock.
+    event = Event.objects.get(verb="hand_off_notice")
     message.refresh_from_db()
+    notice = Notice.objects.get()
     recorded = event.state["messages"][str(message.pk)]
     assert recorded["handed_off_at"] == message.sent_at.isoformat(timespec="microseconds")
     assert len(recorded["body_sha256"]) == 64
+    noticed = event.state["notices"][str(notice.pk)]
+    assert noticed["handed_off_at"] == notice.handed_off_at.isoformat(timespec="microseconds")
+    assert noticed["deadline_at"] == notice.deadline_at.isoformat(timespec="microseconds")
     audit_seal()
     assert verify().startswith("OK: 2 events sealed, chain intact")
+
+
+def test_a_reminder_handed_off_is_an_event_of_its_own(sam, mailoutbox, settings):
+    settings.HOTLINE_REMINDER_BEFORE = "23h"
+    report = ActionableReportFactory()
+    notice = notice_send(report.pk, actor=sam)
+    with time_machine.travel(notice.deadline_at - timedelta(hours=23), tick=False):
+        assert "reminder" in workflow.notice_fire_due(notice.pk)
+        reminder = OutgoingMessage.objects.get(kind=OutgoingMessage.Kind.REMINDER)
+        assert notices.message_deliver(reminder.pk)
+    event = Event.objects.get(verb="message_handed_off")
+    reminder.refresh_from_db()
+    assert event.data == {"message": reminder.pk, "kind": "reminder", "attempt": 0}
+    recorded = event.state["messages"][str(reminder.pk)]
+    assert recorded["handed_off_at"] == reminder.sent_at.isoformat(timespec="microseconds")
+    audit_seal()
+    assert verify().startswith("OK: 4 events sealed, chain intact")
 
 
 # --- attacks, against a checkpoint kept from before them --------------------------------------
