@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hotline.views import healthz
+from hotline.views import healthz, healthz_live
 from reports.dashboard import sla_dashboard
 from reports.views import clock_healthz, report_form
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("healthz/clock", clock_healthz, name="healthz-clock"),
+    path("healthz/live", healthz_live, name="healthz-live"),
     path("admin/sla/", admin.site.admin_view(sla_dashboard), name="sla-dashboard"),
     path("admin/", admin.site.urls),
 ]

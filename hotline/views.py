@@ -40,6 +40,16 @@ def _health_detail(function_path: str) -> dict:
 
 @never_cache
 @require_GET
+def healthz_live(request):
+    """The web process's liveness: it answers, and so does the database, which is all intake
+    needs (a broker or cache outage must not make an orchestrator take the web down)."""
+    if _database_answers():
+        return JsonResponse({"database": "ok"})
+    return JsonResponse({"database": "down", "detail": "Down: database."}, status=503)
+
+
+@never_cache
+@require_GET
 def healthz(request):
     """200 when the database and the broker answer; 503 naming what is down."""
     checks = {"database": _database_answers(), "broker": _broker_answers()}

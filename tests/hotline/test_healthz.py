@@ -10,11 +10,11 @@ pytestmark = pytest.mark.django_db
 NOTHING_LISTENS = "127.0.0.1:9"  # the discard port: connections are refused
 
 
-def healthz_in_a_fresh_process(**env) -> tuple[int, dict]:
-    """GET /healthz in a new process whose database or broker points where nothing answers."""
+def healthz_in_a_fresh_process(path="/healthz", **env) -> tuple[int, dict]:
+    """GET ``path`` in a new process whose database or broker points where nothing answers."""
     probe = (
         "import django; django.setup(); from django.test import Client; "
-        "r = Client().get('/healthz'); print(r.status_code); print(r.content.decode())"
+        f"r = Client().get({path!r}); print(r.status_code); print(r.content.decode())"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -53,3 +53,21 @@ def test_healthz_names_the_database_when_it_is_down():
     assert status == 503
     assert body["database"] == "down"
     assert "database" in body["detail"]
+
+
+def test_liveness_stays_200_while_the_broker_is_down():
+    broker_down = {"CELERY_BROKER_URL": f"redis://{NOTHING_LISTENS}/0"}
+    assert healthz_in_a_fresh_process("/healthz/live", **broker_down) == (200, {"database": "ok"})
+    assert healthz_in_a_fresh_process(**broker_down)[0] == 503
+
+
+def test_liveness_names_the_database_when_it_is_down():
+    status, body = healthz_in_a_fresh_process(
+        "/healthz/live", DATABASE_URL=f"postgres://postgres@{NOTHING_LISTENS}/nothing"
+    )
+    assert (status, body["database"]) == (503, "down")
+
+
+def test_compose_checks_the_web_process_by_its_liveness():
+    compose = (settings.BASE_DIR / "docker-compose.yml").read_text()
+    assert "127.0.0.1:8000/healthz/live" in compose
