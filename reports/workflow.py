@@ -22,13 +22,12 @@ from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.validators import country_code_clean
 from reports import deadlines, notices
-from reports.audit import events_append
+from reports.audit import event_build, events_append
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     OPEN_STATUSES,
     RUNNING_NOTICE_STATUSES,
     Escalation,
-    Event,
     Hold,
     IndustryCategory,
     LegalStatus,
@@ -246,15 +245,13 @@ def _run(
         report.save()
         events_append(
             [
-                Event(
+                event_build(
+                    name,
+                    actor=actor,
+                    at=now,
                     report=report,
-                    verb=name,
                     from_status=from_status,
                     to_status=report.status,
-                    at=now,
-                    actor_kind=actor.kind,
-                    actor_label=actor.label,
-                    actor_user=actor.user,
                     data=data,
                 )
             ]
