@@ -9,6 +9,8 @@ class Actor:
     kind: str  # one of Event.ActorKind
     label: str
     user: Any = None
+    # A provider's API key acts for that provider only (checked by the workflow, under the lock).
+    provider_id: int | None = None
 
     @classmethod
     def public(cls) -> "Actor":
@@ -25,4 +27,8 @@ class Actor:
     @classmethod
     def for_api_key(cls, api_key) -> "Actor":
         # The prefix identifies the key without revealing it.
-        return cls(kind="api_key", label=f"{api_key._meta.model_name}:{api_key.prefix}")
+        return cls(
+            kind="api_key",
+            label=f"{api_key._meta.model_name}:{api_key.prefix}",
+            provider_id=getattr(api_key, "provider_id", None),
+        )

@@ -229,6 +229,35 @@ def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset())
 # --- writing --------------------------------------------------------------------------------
 
 
+def event_build(
+    verb: str,
+    *,
+    actor,
+    at: datetime,
+    report: Report | None = None,
+    report_id: int | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    data: dict | None = None,
+) -> Event:
+    """The one way an audit event is made: who did it comes whole from the ``Actor``.
+
+    Give the ``report`` row where the caller holds it (appending then reads no more), else its
+    id; neither for an event of no report (the directory's).
+    """
+    return Event(
+        **({"report": report} if report is not None else {"report_id": report_id}),
+        verb=verb,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        actor_kind=actor.kind,
+        actor_label=actor.label,
+        actor_user=actor.user,
+        data=data or {},
+    )
+
+
 def events_append(events: Iterable[Event]) -> list[Event]:
     """Hash and insert events (the database queues them for sealing); in the caller's transaction,
     after the writes they record, so that the state they carry is the one committed."""

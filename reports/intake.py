@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from hotline.actors import Actor
 from hotline.url import CanonicalURL, canonicalize, refuse_embedded_payload
 from reports import workflow
-from reports.audit import events_append
+from reports.audit import event_build, events_append
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
     OPEN_STATUSES,
@@ -161,15 +161,8 @@ def _event_build(report: Report, actor: Actor, now) -> Event:
         data["duplicate_of"] = report.duplicate_of.reference
     if report.previous_id:
         data["previous"] = report.previous.reference
-    return Event(
-        report=report,
-        verb="received",
-        to_status=report.status,
-        at=now,
-        actor_kind=actor.kind,
-        actor_label=actor.label,
-        actor_user=actor.user,
-        data=data,
+    return event_build(
+        "received", actor=actor, at=now, report=report, to_status=report.status, data=data
     )
 
 

@@ -26,9 +26,9 @@ from referencing import Registry, Resource
 
 from hotline.actors import Actor
 from hotline.url import defang
-from reports.audit import events_append
+from reports.audit import event_build, events_append
 from reports.broker import broker_send
-from reports.models import Channel, Event, Notice, OutgoingMessage, Report
+from reports.models import Channel, Notice, OutgoingMessage, Report
 
 logger = logging.getLogger(__name__)
 
@@ -241,14 +241,13 @@ def _hand_off_event_append(message: OutgoingMessage, report: Report, at) -> None
     actor = Actor.system("mailer")
     events_append(
         [
-            Event(
+            event_build(
+                "message_handed_off",
+                actor=actor,
+                at=at,
                 report=report,
-                verb="message_handed_off",
                 from_status=report.status,
                 to_status=report.status,
-                at=at,
-                actor_kind=actor.kind,
-                actor_label=actor.label,
                 data={"message": message.pk, "kind": message.kind, "attempt": message.attempt},
             )
         ]

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.actors import Actor
-from reports.audit import events_append
-from reports.models import Event, Report
+from reports.audit import event_build, events_append
+from reports.models import Report
 
 BATCH = 1000
 
@@ -34,14 +34,13 @@ def personal_data_erase() -> int:
             )
             now = timezone.now()
             events_append(
-                Event(
+                event_build(
+                    "personal_data_erased",
+                    actor=actor,
+                    at=now,
                     report_id=pk,
-                    verb="personal_data_erased",
                     from_status=status,
                     to_status=status,
-                    at=now,
-                    actor_kind=actor.kind,
-                    actor_label=actor.label,
                     data={"retention_days": settings.HOTLINE_RETENTION_DAYS},
                 )
                 for pk, status in batch

@@ -22,13 +22,12 @@ from hotline.errors import DomainError, NotPermitted
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.validators import country_code_clean
 from reports import deadlines, notices
-from reports.audit import events_append
+from reports.audit import event_build, events_append
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     OPEN_STATUSES,
     RUNNING_NOTICE_STATUSES,
     Escalation,
-    Event,
     Hold,
     IndustryCategory,
     LegalStatus,
@@ -246,15 +245,13 @@ def _run(
         report.save()
         events_append(
             [
-                Event(
+                event_build(
+                    name,
+                    actor=actor,
+                    at=now,
                     report=report,
-                    verb=name,
                     from_status=from_status,
                     to_status=report.status,
-                    at=now,
-                    actor_kind=actor.kind,
-                    actor_label=actor.label,
-                    actor_user=actor.user,
                     data=data,
                 )
             ]
@@ -748,12 +745,23 @@ def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
 
 
 def report_confirm_removal(
-    report_id: int, *, actor: Actor, removed_at: datetime | None = None
+    report_id: int,
+    *,
+    actor: Actor,
+    removed_at: datetime | None = None,
+    notice_id: int | None = None,
 ) -> Report:
-    """The provider confirmed, or an analyst verified, that the content is gone."""
+    """The provider confirmed, or an analyst verified, that the content is gone.
+
+    A provider names its notice (``notice_id``): that one is confirmed, or nothing is; an
+    analyst confirms the report's running notice, whichever it is.
+    """
 
     def apply(report, now):
-        notice = report.notices.filter(status__in=ANSWERABLE_NOTICE_STATUSES).first()
+        if notice_id is not None:
+            notice = _provider_notice(report, notice_id, actor)
+        else:
+            notice = report.notices.filter(status__in=ANSWERABLE_NOTICE_STATUSES).first()
         when = removed_at or now
         if notice is not None and (when < notice.handed_off_at or when > now):
             raise DomainError(
@@ -853,8 +861,16 @@ class NoticeClosed(DomainError):
         )
 
 
-def _provider_notice(report, notice_id: int) -> Notice:
+def _require_own_notice(actor: Actor, notice: Notice) -> None:
+    """A key answers only for its own provider's notices (a partner's key for none)."""
+    if actor.kind != "user" and actor.provider_id != notice.provider_id:
+        raise NotPermitted(f"{actor.label} may answer only its own provider's notices.")
+
+
+def _provider_notice(report, notice_id: int, actor: Actor) -> Notice:
+    """The named notice, under the report's lock: the actor's own, and still answerable."""
     notice = report.notices.get(pk=notice_id)
+    _require_own_notice(actor, notice)
     if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
     return notice
@@ -863,13 +879,14 @@ def _provider_notice(report, notice_id: int) -> Notice:
 def notice_acknowledge(notice_id: int, *, actor: Actor) -> Notice:
     """The provider has seen the notice. Repeating it changes nothing."""
     notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
     if notice.acknowledged_at is not None:
         return notice
     if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
 
     def apply(report, now):
-        locked = _provider_notice(report, notice_id)
+        locked = _provider_notice(report, notice_id, actor)
         if locked.acknowledged_at is None:
             locked.acknowledged_at = now
             locked.save(update_fields=["acknowledged_at"])
@@ -887,11 +904,12 @@ def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
     if len(reason) > 2000:
         raise DomainError(f"The reason is {len(reason)} characters; at most 2000 are accepted.")
     notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
     if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
 
     def apply(report, now):
-        locked = _provider_notice(report, notice_id)
+        locked = _provider_notice(report, notice_id, actor)
         if locked.disputed_at is not None:
             raise DomainError(f"Notice {notice_id} is already disputed; the hotline will answer.")
         locked.disputed_at = now
@@ -906,12 +924,15 @@ def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
 def notice_confirm_removed(notice_id: int, *, actor: Actor, removed_at=None) -> Notice:
     """The provider's confirmation. Repeating it on a notice already removed changes nothing."""
     notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
     if notice.status == Notice.Status.REMOVED:
         return notice
     if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
     try:
-        report_confirm_removal(notice.report_id, actor=actor, removed_at=removed_at)
+        report_confirm_removal(
+            notice.report_id, actor=actor, removed_at=removed_at, notice_id=notice_id
+        )
     except TransitionNotAllowed:
         notice.refresh_from_db()
         if notice.status != Notice.Status.REMOVED:  # not a concurrent twin confirmation

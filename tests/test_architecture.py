@@ -165,3 +165,13 @@ def test_migrations_import_no_live_code_of_the_project():
         for path in sorted((ROOT / package / "migrations").glob("0*.py"))
     }
     assert {path: modules for path, modules in imports.items() if modules} == {}
+
+
+def test_audit_events_are_built_in_one_place():
+    builders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in SOURCES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Event"
+    ]
+    assert len(builders) == 1 and builders[0].startswith("reports/audit.py:"), builders
