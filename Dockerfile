@@ -48,7 +48,7 @@ EXPOSE 8000
 # (SECURE_SSL_REDIRECT), so the probe says it came through the TLS proxy (X-Forwarded-Proto,
 # which settings trust) and sends the first ALLOWED_HOSTS entry as Host ("*" or none: localhost).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, sys, urllib.request as u; hosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',') if h.strip() not in ('', '*')]; req = u.Request('http://127.0.0.1:8000/healthz', headers={'Host': hosts[0] if hosts else 'localhost', 'X-Forwarded-Proto': 'https'}); sys.exit(0 if u.urlopen(req, timeout=8).status == 200 else 1)"]
+  CMD ["python", "-c", "import os, sys, urllib.request as u; hosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',') if h.strip() not in ('', '*')]; req = u.Request('http://127.0.0.1:8000/healthz/live', headers={'Host': hosts[0] if hosts else 'localhost', 'X-Forwarded-Proto': 'https'}); sys.exit(0 if u.urlopen(req, timeout=8).status == 200 else 1)"]
 
 # gunicorn reads WEB_CONCURRENCY itself for the number of workers. No access log, ever: the
 # reporter's IP address must never be stored or logged. The error log stays on stderr at
