@@ -17,7 +17,7 @@ from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from reports import workflow
 from reports.audit import audit_verify
-from reports.models import Escalation, Event, Hold, Report, ReportStatus
+from reports.models import Escalation, Event, Hold, Notice, Report, ReportStatus
 from reports.workflow import TRANSITIONS, TransitionNotAllowed
 from tests.reports.factories import (
     AgencyFactory,
@@ -731,3 +731,36 @@ def test_a_hold_lets_through_the_answers_to_the_notice_it_paused(world, before_h
         with pytest.raises(TransitionNotAllowed, match="is on hold;"):
             workflow.report_confirm_removal(report.pk, actor=as_user(world.analyst))
         assert stored_values() == snapshot
+
+
+# --- the notice's own table ---------------------------------------------------------------------
+
+
+def test_the_notice_table_names_every_status_and_ends_in_removed_or_withdrawn():
+    table = workflow.NOTICE_TRANSITIONS
+    reachable = set().union(*table.values())
+    assert reachable == set(Notice.Status.values)
+    assert set(Notice.Status.values) - set(table) == {
+        Notice.Status.REMOVED,
+        Notice.Status.WITHDRAWN,
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (Notice.Status.OPEN, Notice.Status.SCHEDULED),
+        (Notice.Status.OPEN, Notice.Status.DELIVERING),
+        (Notice.Status.OVERDUE, Notice.Status.OPEN),
+        (Notice.Status.REMOVED, Notice.Status.OPEN),
+        (Notice.Status.WITHDRAWN, Notice.Status.DELIVERING),
+    ],
+)
+def test_a_notice_move_the_table_does_not_declare_is_refused(world, source, target):
+    from reports.workflow.engine import notice_status_move
+
+    put_in_status(world, S.ACTIONABLE)
+    notice = Notice.objects.create(report=world.report, provider=world.provider, status=source)
+    with pytest.raises(workflow.NoticeTransitionNotAllowed, match="cannot become"):
+        notice_status_move(notice, target)
+    assert Notice.objects.get(pk=notice.pk).status == source

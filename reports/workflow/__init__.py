@@ -1,0 +1,70 @@
+"""The only code that changes a report's or a notice's status (write services).
+
+``engine`` holds the declared transition tables and ``_run``; the transitions are split by
+concern: ``triage``, ``police`` (escalations and holds) and ``takedown`` (notices, their clock and
+the providers' answers). Callers use the functions named here.
+"""
+
+from reports.workflow.engine import (
+    NOTICE_TRANSITIONS,
+    TRANSITIONS,
+    NoticeTransitionNotAllowed,
+    Transition,
+    TransitionNotAllowed,
+    transitions_allowed,
+)
+from reports.workflow.police import report_escalate, report_hold, report_hold_release
+from reports.workflow.takedown import (
+    PROVIDER_VISIBLE,
+    NoticeClosed,
+    notice_acknowledge,
+    notice_confirm_removed,
+    notice_dispute,
+    notice_fire_due,
+    notice_hand_off,
+    report_confirm_removal,
+    report_send_notice,
+    report_withdraw_notice,
+)
+from reports.workflow.triage import (
+    report_assess_illegal,
+    report_assess_not_actionable,
+    report_claim,
+    report_file_as_duplicate,
+    report_forward,
+    report_mark_duplicate,
+    report_release,
+    report_set_hosting,
+    report_take_over,
+)
+
+__all__ = [
+    "NOTICE_TRANSITIONS",
+    "PROVIDER_VISIBLE",
+    "TRANSITIONS",
+    "NoticeClosed",
+    "NoticeTransitionNotAllowed",
+    "Transition",
+    "TransitionNotAllowed",
+    "notice_acknowledge",
+    "notice_confirm_removed",
+    "notice_dispute",
+    "notice_fire_due",
+    "notice_hand_off",
+    "report_assess_illegal",
+    "report_assess_not_actionable",
+    "report_claim",
+    "report_confirm_removal",
+    "report_escalate",
+    "report_file_as_duplicate",
+    "report_forward",
+    "report_hold",
+    "report_hold_release",
+    "report_mark_duplicate",
+    "report_release",
+    "report_send_notice",
+    "report_set_hosting",
+    "report_take_over",
+    "report_withdraw_notice",
+    "transitions_allowed",
+]

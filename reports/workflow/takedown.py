@@ -1,0 +1,386 @@
+"""Notices and their clock, and what providers answer (through their API key)."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.actors import Actor
+from hotline.errors import DomainError, NotPermitted
+from reports import deadlines, notices
+from reports.models import (
+    ANSWERABLE_NOTICE_STATUSES,
+    Escalation,
+    Notice,
+    OutgoingMessage,
+    Report,
+)
+from reports.models import ReportStatus as S
+from reports.workflow.engine import (
+    TRANSITIONS,
+    TransitionNotAllowed,
+    _choice,
+    _run,
+    _running_notice,
+    notice_status_move,
+)
+from reports.workflow.police import _hold_end_by_removal, report_escalate
+
+
+def _notice_dispatch(notice: Notice, now) -> dict:
+    """Queue the notice e-mail (with its X-ARF document); the clock starts at its hand-off."""
+    notice_status_move(notice, Notice.Status.DELIVERING)
+    notice.sent_at = now
+    notice.due_at = None
+    notice.save()
+    notices.message_queue(notice, OutgoingMessage.Kind.NOTICE)
+    return {"notice": notice.pk, "provider": notice.provider.name, "kind": notice.kind}
+
+
+def notice_hand_off(message: OutgoingMessage) -> bool:
+    """Send a notice's own message (locked, report locked first); if the provider's mail server
+    accepts it, the notice opens and its clock starts at this attempt. True if it was sent.
+
+    The message is rendered with the deadline that starts now, so it states the one that runs.
+    A notice withdrawn or closed before it went is never sent; one on hold waits for the release.
+    """
+    notice = message.notice
+    transition = TRANSITIONS["hand_off_notice"]
+    if notice.status != Notice.Status.DELIVERING or notice.report.status not in transition.sources:
+        return False
+    at = timezone.now()
+    deadlines.notice_clock_start(notice, at)
+    if not notices.message_send(message, notice, at):
+        return False
+
+    def apply(report, now):
+        notice.report = report  # the locked row
+        notice_status_move(notice, Notice.Status.OPEN)
+        notice.due_at = deadlines.notice_due_at(notice)
+        notice.save()
+        return {
+            "notice": notice.pk,
+            "message": message.pk,
+            "handed_off_at": at.isoformat(),
+            "deadline_at": notice.deadline_at.isoformat(),
+            "policy": notice.policy,
+        }
+
+    _run(notice.report_id, "hand_off_notice", Actor.system("mail delivery"), apply)
+    return True
+
+
+def report_send_notice(
+    report_id: int, *, actor: Actor, kind: str = Notice.Kind.VOLUNTARY
+) -> Notice:
+    """Send the provider a notice now, or schedule it when the police window is still open."""
+    _choice(kind, Notice.Kind, "The notice kind")
+    window = deadlines.police_window()
+    report = Report.objects.get(pk=report_id)
+    send_at = None
+    if window is not None:
+        notified_at = deadlines.police_notified_at(report)
+        if notified_at is None:
+            raise DomainError(
+                "Notify the police first (escalate to a police agency): notices wait "
+                f"{settings.HOTLINE_LEA_WINDOW} after the police were notified."
+            )
+        if notified_at + window > timezone.now():
+            send_at = notified_at + window
+    created: list[Notice] = []
+
+    def apply(report, now):
+        if report.provider is None or not report.provider.active:
+            raise DomainError("Set the hosting provider first (an active one).")
+        running = _running_notice(report)
+        if running is not None:
+            raise DomainError(f"Notice {running.pk} is already {running.get_status_display()}.")
+        notice = Notice(
+            report=report, provider=report.provider, kind=kind, created_by_label=actor.label
+        )
+        created.append(notice)
+        if send_at is not None:  # even if the window closed a moment ago: the sweep sends it
+            notice_status_move(notice, Notice.Status.SCHEDULED)
+            notice.scheduled_for = send_at
+            notice.due_at = send_at
+            notice.save()
+            return {"notice": notice.pk, "scheduled_for": send_at.isoformat(), "kind": kind}
+        return _notice_dispatch(notice, now)
+
+    name = "schedule_notice" if send_at is not None else "send_notice"
+    _run(report_id, name, actor, apply)
+    return created[0]
+
+
+def notice_fire_due(notice_id: int, *, skip_locked: bool = False) -> list[str]:
+    """Do what the clock says is due on this notice; nothing if nothing is (idempotent).
+
+    Called by the ETA tasks and by the sweep: the notice's ``due_at`` decides, so a late,
+    repeated or concurrent call finds nothing left to do. With ``skip_locked`` (the sweep) a
+    report that someone else holds is left for the next sweep instead of waited for.
+    """
+    actor = Actor.system("deadline timer")
+    fired: list[str] = []
+    report_id = Notice.objects.values_list("report_id", flat=True).get(pk=notice_id)
+    with transaction.atomic():
+        # The report row guards its notices.
+        locked = Report.objects.select_for_update(skip_locked=skip_locked).filter(pk=report_id)
+        if locked.values_list("pk", flat=True).first() is None:
+            return fired
+        notice = Notice.objects.select_related("report", "provider").get(pk=notice_id)
+        now = timezone.now()
+        if notice.due_at is None or notice.due_at > now:
+            return fired
+        if notice.status == Notice.Status.SCHEDULED and not notice.provider.active:
+            # Deactivated while the police window ran: not sent; the analyst picks another.
+            _run(
+                report_id,
+                "withdraw_notice",
+                actor,
+                lambda report, at: _notice_withdraw(notice, at, "provider deactivated"),
+            )
+            return ["withdrawn"]
+        if notice.status == Notice.Status.SCHEDULED:
+            _run(report_id, "send_notice", actor, lambda report, at: _notice_dispatch(notice, at))
+            return ["sent"]
+        if notice.status == Notice.Status.OPEN and notice.deadline_at <= now:
+            _run(report_id, "mark_overdue", actor, lambda report, at: _notice_overdue(notice, at))
+            fired.append("overdue")
+        elif notice.status == Notice.Status.OPEN:
+            _run(report_id, "notice_timer", actor, lambda report, at: _notice_remind(notice, at))
+            fired.append("reminder")
+        # due_at is None when nothing is left to do (e.g. the last repeat just went out).
+        if notice.status == Notice.Status.OVERDUE and notice.due_at and notice.due_at <= now:
+            fired.extend(_notice_overdue_followups(notice, actor, now))
+    return fired
+
+
+def _notice_remind(notice: Notice, now) -> dict:
+    notices.message_queue(notice, OutgoingMessage.Kind.REMINDER)
+    notice.reminder_sent_at = now
+    notice.due_at = deadlines.notice_due_at(notice)
+    notice.save(update_fields=["reminder_sent_at", "due_at"])
+    return {"notice": notice.pk, "message": "reminder"}
+
+
+def _notice_overdue(notice: Notice, now) -> dict:
+    notice_status_move(notice, Notice.Status.OVERDUE)
+    data = {"notice": notice.pk, "deadline_at": notice.deadline_at.isoformat()}
+    data.update(_notice_repeat(notice, now))
+    return data
+
+
+def _notice_repeat(notice: Notice, now) -> dict:
+    """Send the repeat due now (one, even if the service was down through several intervals)."""
+    attempt = deadlines.repeat_due_attempt(notice, now)
+    if attempt > notice.repeats_sent:
+        notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=attempt)
+        notice.repeats_sent = attempt
+    notice.due_at = deadlines.notice_due_at(notice)
+    notice.save()
+    return {"repeats_sent": notice.repeats_sent}
+
+
+def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
+    fired = []
+    if deadlines.repeat_due_attempt(notice, now) > notice.repeats_sent:
+        _run(notice.report_id, "notice_timer", actor, lambda report, at: _notice_repeat(notice, at))
+        fired.append("repeat")
+    agency = deadlines.escalation_agency()
+    escalate_at = deadlines.escalation_at(notice)
+    if agency is not None and escalate_at is not None and escalate_at <= now:
+        note = f"Notice {notice.pk} not removed by {notice.deadline_at:%Y-%m-%d %H:%M} UTC."
+        if not agency.contact_email:
+            note += f" {agency.name} has no e-mail address on file: tell them by hand."
+        # Written before the escalation's event, so that the state it records includes them.
+        if agency.contact_email:  # never falls back to the provider's address
+            notices.message_queue(
+                notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
+            )
+        notice.escalated_at = now
+        notice.due_at = deadlines.notice_due_at(notice)
+        notice.save(update_fields=["escalated_at", "due_at"])
+        report_escalate(
+            notice.report_id,
+            actor=actor,
+            agency_id=agency.pk,
+            kind=Escalation.Kind.NON_COMPLIANCE,
+            channel=Escalation.Channel.SYSTEM,
+            note=note,
+        )
+        fired.append("escalation")
+    return fired
+
+
+def report_confirm_removal(
+    report_id: int,
+    *,
+    actor: Actor,
+    removed_at: datetime | None = None,
+    notice_id: int | None = None,
+) -> Report:
+    """The provider confirmed, or an analyst verified, that the content is gone.
+
+    A provider names its notice (``notice_id``): that one is confirmed, or nothing is; an
+    analyst confirms the report's running notice, whichever it is.
+    """
+
+    def apply(report, now):
+        if notice_id is not None:
+            notice = _provider_notice(report, notice_id, actor)
+        else:
+            notice = report.notices.filter(status__in=ANSWERABLE_NOTICE_STATUSES).first()
+        when = removed_at or now
+        if notice is not None and (when < notice.handed_off_at or when > now):
+            raise DomainError(
+                "The removal time must lie between the notice reaching the provider "
+                f"({notice.handed_off_at:%Y-%m-%d %H:%M:%S} UTC) and now."
+            )
+        delivering = report.notices.filter(status=Notice.Status.DELIVERING).first()
+        withdrawn = {}
+        if delivering is not None:  # gone before the provider was told: nothing to tell it
+            withdrawn = _notice_withdraw(
+                delivering, now, "removed before the notice reached the provider"
+            )
+        hold = None
+        if report.status == S.ON_HOLD:
+            hold = _hold_end_by_removal(report, notice, when, now)
+        if notice is not None:
+            notice_status_move(notice, Notice.Status.REMOVED)
+            notice.removed_at = when
+            if actor.kind == "api_key":
+                notice.removal_confirmed_at = when
+            notice.due_at = None
+            notice.save()
+        data = {
+            "notice": notice.pk if notice else None,
+            "removed_at": when.isoformat(),
+            "late": bool(notice and when > notice.deadline_at),
+            "source": "provider" if actor.kind == "api_key" else "analyst",
+            **({"withdrawn": withdrawn} if withdrawn else {}),
+        }
+        return data | ({"hold": hold} if hold else {})
+
+    return _run(report_id, "confirm_removal", actor, apply)
+
+
+def _notice_withdraw(notice: Notice, now, reason: str) -> dict:
+    if notice.status == Notice.Status.DELIVERING:
+        # Never sent: its message is dropped, not left for every later sweep to try again.
+        notice.messages.filter(kind=OutgoingMessage.Kind.NOTICE, sent_at__isnull=True).delete()
+    notice_status_move(notice, Notice.Status.WITHDRAWN)
+    notice.withdrawn_at = now
+    notice.withdrawal_reason = reason.strip()[:500]
+    notice.due_at = None
+    notice.save()
+    return {"notice": notice.pk, "reason": notice.withdrawal_reason}
+
+
+def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Report:
+    if not reason.strip():
+        raise DomainError("Give a reason for withdrawing the notice.")
+
+    def apply(report, now):
+        notice = _running_notice(report)
+        if notice is None:
+            raise DomainError(f"Report {report.reference} has no notice to withdraw.")
+        return _notice_withdraw(notice, now, reason)
+
+    return _run(report_id, "withdraw_notice", actor, apply)
+
+
+# --- what providers do (through their API key) ----------------------------------------------
+
+PROVIDER_VISIBLE = [
+    Notice.Status.OPEN,
+    Notice.Status.OVERDUE,
+    Notice.Status.REMOVED,
+    Notice.Status.WITHDRAWN,
+]
+
+
+class NoticeClosed(DomainError):
+    def __init__(self, notice: Notice):
+        super().__init__(
+            f"Notice {notice.pk} is {notice.get_status_display()}: it can no longer be answered."
+        )
+
+
+def _require_own_notice(actor: Actor, notice: Notice) -> None:
+    """A key answers only for its own provider's notices (a partner's key for none)."""
+    if actor.kind != "user" and actor.provider_id != notice.provider_id:
+        raise NotPermitted(f"{actor.label} may answer only its own provider's notices.")
+
+
+def _provider_notice(report, notice_id: int, actor: Actor) -> Notice:
+    """The named notice, under the report's lock: the actor's own, and still answerable."""
+    notice = report.notices.get(pk=notice_id)
+    _require_own_notice(actor, notice)
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
+        raise NoticeClosed(notice)
+    return notice
+
+
+def notice_acknowledge(notice_id: int, *, actor: Actor) -> Notice:
+    """The provider has seen the notice. Repeating it changes nothing."""
+    notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
+    if notice.acknowledged_at is not None:
+        return notice
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
+        raise NoticeClosed(notice)
+
+    def apply(report, now):
+        locked = _provider_notice(report, notice_id, actor)
+        if locked.acknowledged_at is None:
+            locked.acknowledged_at = now
+            locked.save(update_fields=["acknowledged_at"])
+        return {"notice": notice_id}
+
+    _run(notice.report_id, "acknowledge_notice", actor, apply)
+    return Notice.objects.get(pk=notice_id)
+
+
+def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
+    """The provider contests the notice; it goes to the analysts' disputed queue."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the dispute.")
+    if len(reason) > 2000:
+        raise DomainError(f"The reason is {len(reason)} characters; at most 2000 are accepted.")
+    notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
+        raise NoticeClosed(notice)
+
+    def apply(report, now):
+        locked = _provider_notice(report, notice_id, actor)
+        if locked.disputed_at is not None:
+            raise DomainError(f"Notice {notice_id} is already disputed; the hotline will answer.")
+        locked.disputed_at = now
+        locked.dispute_reason = reason
+        locked.save(update_fields=["disputed_at", "dispute_reason"])
+        return {"notice": notice_id}  # the reason stays on the notice, not in the audit data
+
+    _run(notice.report_id, "dispute_notice", actor, apply)
+    return Notice.objects.get(pk=notice_id)
+
+
+def notice_confirm_removed(notice_id: int, *, actor: Actor, removed_at=None) -> Notice:
+    """The provider's confirmation. Repeating it on a notice already removed changes nothing."""
+    notice = Notice.objects.get(pk=notice_id)
+    _require_own_notice(actor, notice)
+    if notice.status == Notice.Status.REMOVED:
+        return notice
+    if notice.status not in ANSWERABLE_NOTICE_STATUSES:
+        raise NoticeClosed(notice)
+    try:
+        report_confirm_removal(
+            notice.report_id, actor=actor, removed_at=removed_at, notice_id=notice_id
+        )
+    except TransitionNotAllowed:
+        notice.refresh_from_db()
+        if notice.status != Notice.Status.REMOVED:  # not a concurrent twin confirmation
+            raise NoticeClosed(notice) from None
+    return Notice.objects.get(pk=notice_id)
