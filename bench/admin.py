@@ -12,9 +12,9 @@ requires), with the project's production settings (DEBUG off, cached templates, 
 files) and django-axes off for this process:
 
 - the admin index (with its queue counts), the report list unfiltered and each queue
-  (``?queue=...``, every key of ``reports.admin.QUEUES``), a search by reference and one by host,
-  and the report page of an overdue report with two notices, its events, an escalation and a
-  hold.
+  (``?queue=...``, every key of ``reports.selectors.queues.QUEUES``), a search by reference and
+  one by host, and the report page of an overdue report with two notices, its events, an
+  escalation and a hold.
 
 Per page: p50 and p99 of the server time over BENCH_REQUESTS requests (after three warm-ups),
 and the SQL queries of one more request (``CaptureQueriesContext``). No count may grow from the
@@ -203,7 +203,7 @@ def load(database: Database, size: int, params: dict) -> dict:
 
 
 def pages_for(case: dict) -> list[Page]:
-    from reports.admin import QUEUES
+    from reports.selectors.queues import QUEUES
 
     listing = "/admin/reports/report/"
     pages = [

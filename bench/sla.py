@@ -18,13 +18,14 @@ figures do not change while the benchmark runs. Timed, in this process, with the
 production settings (DEBUG off), warm (one run of each first), alternating (AB, BA, ...), median
 of BENCH_REPEATS runs:
 
-- ORM: ``reports.sla.provider_figures(period, "provider")``, the function the API, the dashboard,
-  the CSV and the command use.
+- ORM: ``reports.sla.figures.provider_figures(period, "provider")``, the function the API, the
+  dashboard, the CSV and the command use.
 - SQL: one hand-written query for the same figures (``HAND_SQL``): counts by outcome, compliance,
   ``percentile_cont`` median and 90th percentile of the time to removal minus the hold, repeat
   notices, median time to act. It aggregates by provider id and joins the names afterwards, and
   counts the repeats in one grouped pass over the messages. Sent through the same connection
-  and cursor as the ORM's query, and turned into the same rows (rounding as ``reports.sla``).
+  and cursor as the ORM's query, and turned into the same rows (rounding as
+  ``reports.sla.figures``).
 
 Both must give the same figures for every provider (all are compared; a sample is printed).
 Targets: ORM at most 1 s, and at most 1.5 times the hand-written SQL. EXPLAIN (ANALYZE, BUFFERS)
@@ -259,7 +260,7 @@ def hand_figures(params: dict) -> list[dict]:
 
 
 def orm_figures(period) -> list[dict]:
-    from reports.sla import provider_figures
+    from reports.sla.figures import provider_figures
 
     return provider_figures(period, "provider")
 
@@ -393,7 +394,8 @@ def run(config: Config, workdir: Path) -> bool:
         )
         load(database, config, now, start)
         django_setup(env)
-        from reports.sla import Period, hotline_figures
+        from reports.sla.figures import hotline_figures
+        from reports.sla.period import Period
 
         period = Period(start, end)
         params = {"start": start, "end": end, "as_of": period.as_of}

@@ -4,11 +4,8 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
-import re
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,7 +19,6 @@ from hotline.selectors import provider_suggest
 from hotline.url import defang
 from reports import forms, workflow
 from reports.models import (
-    RUNNING_NOTICE_STATUSES,
     Escalation,
     Event,
     Hold,
@@ -30,7 +26,14 @@ from reports.models import (
     OutgoingMessage,
     Report,
 )
-from reports.selectors import QUEUES, queue_counts
+from reports.selectors.queues import (
+    QUEUES,
+    queue_counts,
+    queue_ordering,
+    reports_in_queue,
+    reports_matching,
+    reports_with_running_deadline,
+)
 
 # Transition name -> (form for its inputs, or None; workflow function).
 TRANSITION_VIEWS = {
@@ -49,9 +52,6 @@ TRANSITION_VIEWS = {
     "confirm_removal": (forms.RemovalForm, workflow.report_confirm_removal),
     "withdraw_notice": (forms.WithdrawNoticeForm, workflow.report_withdraw_notice),
 }
-
-
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def time_left(notice: Notice):
@@ -156,10 +156,6 @@ class HoldInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-# Queues worked oldest first; elsewhere the newest report comes first.
-OLDEST_FIRST = {"new", "in_review", "mine", "actionable", "ready_to_send", "overdue", "disputed"}
-
-
 class QueueFilter(admin.SimpleListFilter):
     title = _("queue")
     parameter_name = "queue"
@@ -170,7 +166,7 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in QUEUES:
-            return queryset.filter(QUEUES[self.value()][1](request))
+            return reports_in_queue(queryset, self.value(), request)
         return queryset
 
 
@@ -266,32 +262,16 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        running = Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(running_deadline=Subquery(running.values("deadline_at")[:1]))
-        )
+        return reports_with_running_deadline(super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term):
-        """A reference, a host or a URL's SHA-256, matched exactly on their own indexes.
-
-        Django's ``=field`` search compares ``UPPER(column)``, which no index serves: every
-        search read the whole table. References are stored upper-case, hosts lower-case
-        (canonical) and hashes in lower-case hex, so the term is put in each one's case.
-        """
         term = search_term.strip()
         if not term:
             return queryset, False
-        found = Q(reference=term.upper()) | Q(host=term.lower().rstrip("."))
-        if SHA256_HEX.fullmatch(term.lower()):
-            found |= Q(url_sha256=term.lower())
-        return queryset.filter(found), False
+        return reports_matching(queryset, term), False
 
     def get_ordering(self, request):
-        if request.GET.get("queue") in OLDEST_FIRST:
-            return ["status_changed_at", "id"]
-        return ["-received_at", "-id"]
+        return queue_ordering(request.GET.get("queue"))
 
     @admin.display(description=_("time left"))
     def deadline_left(self, obj):

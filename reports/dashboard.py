@@ -1,9 +1,9 @@
 """The SLA dashboard in the admin (/admin/sla/): a period picker, the table and three charts.
 
-Charts are plain SVG drawn here, so the page needs no script and no third-party origin.
+Charts are plain SVG drawn by the template from reports.sla.charts, so the page needs no script
+and no third-party origin.
 """
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -11,11 +11,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
-from reports.sla import COLUMNS, GROUPS, Period, provider_figures, sla_report
-
-CHART_WIDTH = 320  # pixels for the longest bar
+from reports.sla.charts import sla_charts
+from reports.sla.figures import GROUPS, sla_report
+from reports.sla.period import EmptyPeriod, Period, six_months_to_date
+from reports.sla.render import COLUMNS
 
 
 class PeriodForm(forms.Form):
@@ -28,30 +28,22 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["group_by"] = data.get("group_by") or "provider"  # a link with dates only
-        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            raise forms.ValidationError("'To' must be after 'From'.")
+        if data.get("start") and data.get("end"):
+            try:
+                data["period"] = Period.from_dates(data["start"], data["end"])
+            except EmptyPeriod:
+                raise forms.ValidationError("'To' must be after 'From'.") from None
         return data
 
 
 def _default_period() -> dict:
-    today = timezone.now().date()
-    start = date(today.year - (today.month <= 5), (today.month - 6) % 12 + 1, 1)
-    return {"start": start, "end": date.fromordinal(today.toordinal() + 1), "group_by": "provider"}
-
-
-def _bars(rows, value_key, label_key="group", scale=None, unit=""):
-    values = [row[value_key] for row in rows if row[value_key] is not None]
-    top = scale or max(values, default=0) or 1
-    return [
-        {
-            "label": row[label_key],
-            "value": row[value_key],
-            "text": "—" if row[value_key] is None else f"{row[value_key]:g}{unit}",
-            "width": 0 if row[value_key] is None else round(CHART_WIDTH * row[value_key] / top),
-            "y": index * 22,
-        }
-        for index, row in enumerate(rows)
-    ]
+    start, end = six_months_to_date()
+    return {
+        "start": start,
+        "end": end,
+        "group_by": "provider",
+        "period": Period.from_dates(start, end),
+    }
 
 
 def sla_dashboard(request):
@@ -59,32 +51,8 @@ def sla_dashboard(request):
         raise PermissionDenied
     form = PeriodForm(request.GET or None, initial=_default_period())
     params = form.cleaned_data if form.is_valid() else _default_period()
-    period = Period.from_dates(params["start"], params["end"])
+    period = params["period"]
     report = sla_report(period, params["group_by"])
-    by_month = provider_figures(period, "month")
-    by_provider = (
-        report["groups"]
-        if params["group_by"] == "provider"
-        else provider_figures(period, "provider")
-    )
-    hours = [
-        {
-            **row,
-            "median_hours": None
-            if row["removal_median_seconds"] is None
-            else round(row["removal_median_seconds"] / 3600, 1),
-        }
-        for row in by_provider
-    ]
-    compliance = [
-        {
-            **row,
-            "percent": None
-            if row["compliance_rate"] is None
-            else round(row["compliance_rate"] * 100, 1),
-        }
-        for row in by_month
-    ]
     query = urlencode(
         {
             "from": params["start"].isoformat(),
@@ -93,11 +61,6 @@ def sla_dashboard(request):
             "format": "csv",
         }
     )
-    charts = [
-        ("Compliance rate per month", _bars(compliance, "percent", scale=100, unit="%")),
-        ("Median time to removal per provider", _bars(hours, "median_hours", unit=" h")),
-        ("Notices still online past deadline", _bars(by_provider, "online_past_deadline")),
-    ]
     context = {
         **admin.site.each_context(request),
         "title": "SLA compliance",
@@ -105,10 +68,7 @@ def sla_dashboard(request):
         "report": report,
         "columns": COLUMNS,
         "rows": [[row[name] for name in COLUMNS] for row in report["groups"]],
-        "charts": [
-            {"title": title, "bars": bars, "height": max(len(bars), 1) * 22}
-            for title, bars in charts
-        ],
+        "charts": sla_charts(period, report),
         "csv_url": f"{reverse('api:sla')}?{query}",
     }
     return render(request, "admin/sla_dashboard.html", context)

@@ -13,7 +13,7 @@ from hotline.throttling import PublicIntakeThrottle
 from reports.forms import PublicReportForm
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel
-from reports.selectors import clock_health
+from reports.selectors.clock import clock_health
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,14 +1,13 @@
 """The provider API: a provider's abuse desk sees and answers its own notices, and no others.
 
-Every query starts from the key's provider, so another provider's notice is simply not found
-(404, exactly as for a notice that does not exist).
+Every query starts from the key's provider (reports.selectors.provider_notices), so another
+provider's notice is simply not found (404, exactly as for a notice that does not exist).
 """
 
 import re
 from datetime import UTC
 
 from django import forms
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Func, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +31,12 @@ from hotline.schema import ERROR
 from hotline.throttling import ProviderThrottle
 from reports.models import ANSWERABLE_NOTICE_STATUSES, Notice
 from reports.notices import xarf_document
+from reports.selectors.provider_notices import (
+    STATUS_GROUPS,
+    notices_in_status_group,
+    notices_sent_since,
+    provider_notices,
+)
 from reports.workflow import (
     PROVIDER_VISIBLE,
     notice_acknowledge,
@@ -41,31 +46,6 @@ from reports.workflow import (
 
 AUTH_ERRORS = {401: ERROR, 403: ERROR, 429: ERROR}
 NOTICE_ID = re.compile(r"[0-9]+")  # ids are spelt one way: no sign, spaces or other digits
-
-
-class Seconds(Func):
-    """A whole number of seconds as a duration (SQLite keeps durations as microseconds)."""
-
-    template = "(%(expressions)s * INTERVAL '1 second')"
-    output_field = DurationField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="(%(expressions)s * 1000000)")
-
-
-# Open and overdue by the deadline the notice gave (Notice.stated_deadline_at), not by the
-# hotline's own clock, which a hold stops: the filter agrees with what each notice shows.
-STATED_DEADLINE = ExpressionWrapper(
-    F("deadline_at") - Seconds("held_seconds"), output_field=DateTimeField()
-)
-STATUS_GROUPS = {
-    "open": lambda now: Q(status__in=ANSWERABLE_NOTICE_STATUSES, stated_deadline__gt=now),
-    "overdue": lambda now: Q(status__in=ANSWERABLE_NOTICE_STATUSES, stated_deadline__lte=now),
-    "closed": lambda now: Q(status__in=[Notice.Status.REMOVED, Notice.Status.WITHDRAWN]),
-}
-
-
-NOTICE_COLUMNS = {field.name for field in Notice._meta.concrete_fields}
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -171,19 +151,15 @@ class NoticeFilter(filters.FilterSet):
         form = NoticeFilterForm
 
     def filter_status(self, queryset, name, value):
-        return queryset.alias(stated_deadline=STATED_DEADLINE).filter(
-            STATUS_GROUPS[value](timezone.now())
-        )
+        return notices_in_status_group(queryset, value)
 
     def filter_since(self, queryset, name, value):
-        # In UTC: PostgreSQL refuses offsets beyond 15:59 that Python accepts (up to 23:59).
         try:
-            value = value.astimezone(UTC)
+            return notices_sent_since(queryset, value)
         except OverflowError:
             raise exceptions.ValidationError(
                 {"since": [_("It is outside the years 1 to 9999 once converted to UTC.")]}
             ) from None
-        return queryset.filter(sent_at__gte=value)
 
 
 class NewestFirst(CursorPagination):
@@ -257,18 +233,8 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no provider
             return Notice.objects.none()
-        notices = Notice.objects.filter(
-            provider=self.request.auth.provider, status__in=PROVIDER_VISIBLE
-        ).order_by("-sent_at", "-id")
-        if self.action == "list":
-            # A page reads only what the list shows, not the wide report and provider rows.
-            return notices.select_related("report").only(
-                *(name for name in NoticeSerializer.Meta.fields if name in NOTICE_COLUMNS),
-                "held_seconds",  # for the deadline the notice gave
-                "report__reference",
-                "report__canonical_url",
-            )
-        return notices.select_related("report", "provider")
+        shown = NoticeSerializer.Meta.fields if self.action == "list" else None
+        return provider_notices(self.request.auth.provider, shown=shown)
 
     def get_object(self):
         if NOTICE_ID.fullmatch(self.kwargs["pk"]) is None:
@@ -337,7 +303,7 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
                     }
                 )
         if removed_at is not None:
-            removed_at = removed_at.astimezone(UTC)  # see NoticeFilter.filter_since
+            removed_at = removed_at.astimezone(UTC)  # see notices_sent_since
         notice = notice_confirm_removed(
             notice.pk, actor=Actor.for_api_key(request.auth), removed_at=removed_at
         )

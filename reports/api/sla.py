@@ -1,8 +1,5 @@
 """GET /api/v1/sla/: compliance figures for supervisors, auditors and audit keys (JSON or CSV)."""
 
-from datetime import date
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,7 +15,9 @@ from rest_framework.views import APIView
 
 from hotline.api import AuditKeyAuthentication, CanReadSLA
 from hotline.schema import ERROR
-from reports.sla import COLUMNS, GROUPS, Period, sla_csv, sla_report
+from reports.sla.figures import GROUPS, sla_report
+from reports.sla.period import EmptyPeriod, Period, month_to_date
+from reports.sla.render import COLUMNS, sla_csv
 
 
 class CSVRenderer(BaseRenderer):
@@ -45,12 +44,13 @@ class PeriodSerializer(serializers.Serializer):
         return fields
 
     def validate(self, data):
-        today = timezone.now().date()
-        start = data.get("from") or today.replace(day=1)
-        end = data.get("to") or date.fromordinal(today.toordinal() + 1)
-        if end <= start:
-            raise serializers.ValidationError({"to": [_("It must be after 'from'.")]})
-        data["period"] = Period.from_dates(start, end)
+        default_start, default_end = month_to_date()
+        try:
+            data["period"] = Period.from_dates(
+                data.get("from") or default_start, data.get("to") or default_end
+            )
+        except EmptyPeriod:
+            raise serializers.ValidationError({"to": [_("It must be after 'from'.")]}) from None
         return data
 
 

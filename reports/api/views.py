@@ -23,7 +23,7 @@ from reports.intake import (
     submission_clean,
 )
 from reports.models import Channel
-from reports.selectors import report_status_for_reporter
+from reports.selectors.reporter import report_status_for_reporter
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 

@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from reports.selectors import QUEUES, queue_counts
+from reports.selectors.queues import QUEUES, queue_counts
 
 register = template.Library()
 

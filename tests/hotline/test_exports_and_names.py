@@ -14,7 +14,7 @@ from django.test import RequestFactory
 
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.services import partner_api_key_create
-from reports.sla import COLUMNS, sla_csv, sla_markdown
+from reports.sla.render import COLUMNS, sla_csv, sla_markdown
 from tests.reports.factories import StaffUserFactory
 
 FORMULAS = [

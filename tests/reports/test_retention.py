@@ -10,7 +10,7 @@ from hotline.actors import Actor
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Event, Report
 from reports.retention import personal_data_erase
-from reports.selectors import report_status_for_reporter
+from reports.selectors.reporter import report_status_for_reporter
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -7,7 +7,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.sla import GROUPS, Period, sla_csv, sla_markdown, sla_report
+from reports.sla.figures import GROUPS, sla_report
+from reports.sla.period import EmptyPeriod, Period
+from reports.sla.render import sla_csv, sla_markdown
 
 FORMATS = {
     "csv": sla_csv,
@@ -66,8 +68,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=list(FORMATS), default="md")
 
     def handle(self, *args, start, end, group_by, format, **options):
-        if end <= start:
-            raise CommandError("--to must be after --from.")
+        try:
+            period = Period.from_dates(start, end)
+        except EmptyPeriod:
+            raise CommandError("--to must be after --from.") from None
         with progress(sys.stderr, f"computing SLA figures by {group_by}"):
-            report = sla_report(Period.from_dates(start, end), group_by)
+            report = sla_report(period, group_by)
         self.stdout.write(FORMATS[format](report), ending="")

@@ -18,9 +18,6 @@ Definitions (the README states them in the same words):
   content it reported, for the cohort's removed notices.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -34,10 +31,9 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
-from hotline.export import csv_text, markdown_cell
 from reports.models import Notice, OutgoingMessage, Report, ReportStatus
+from reports.sla.period import Period
 
 GROUPS = {
     "provider": "provider__name",
@@ -96,21 +92,6 @@ def percentile(values: list[float], fraction: float) -> float | None:
     lower = int(position)
     upper = min(lower + 1, len(ordered) - 1)
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-
-    @property
-    def as_of(self) -> datetime:
-        return min(self.end, timezone.now())
-
-    @classmethod
-    def from_dates(cls, start: date, end: date) -> "Period":
-        """Whole UTC days: ``start`` inclusive, ``end`` exclusive."""
-        return cls(datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC))
 
 
 def _cohort(period: Period):
@@ -287,42 +268,3 @@ def sla_report(period: Period, group_by: str) -> dict:
         "groups": provider_figures(period, group_by),
         "hotline": hotline_figures(period),
     }
-
-
-# --- rendering the figures ---------------------------------------------------------------------
-
-COLUMNS = [
-    "group",
-    *COUNTS,
-    "compliance_rate",
-    "removal_median_seconds",
-    "removal_p90_seconds",
-    "repeat_notices",
-    "time_to_act_median_seconds",
-]
-
-
-def sla_csv(report: dict) -> str:
-    return csv_text(COLUMNS, report["groups"])
-
-
-def sla_markdown(report: dict) -> str:
-    lines = [
-        f"# SLA compliance {report['from'][:10]} to {report['to'][:10]} "
-        f"(as of {report['as_of'][:16]} UTC), by {report['group_by']}",
-        "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
-        *(
-            "| " + " | ".join(markdown_cell(row[name]) for name in COLUMNS) + " |"
-            for row in report["groups"]
-        ),
-        "",
-        "## The hotline's side",
-        "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {name} | {markdown_cell(value)} |" for name, value in report["hotline"].items()),
-        "",
-    ]
-    return "\n".join(lines)

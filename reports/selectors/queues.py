@@ -1,0 +1,92 @@
+"""The analysts' report list in the admin: the queues, their counts, order and search."""
+
+import re
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from hotline.pagination import fast_count
+from reports.models import RUNNING_NOTICE_STATUSES, Notice, Report
+from reports.models import ReportStatus as S
+
+# The analysts' queues: name -> (label, condition on Report for the signed-in user).
+QUEUES = {
+    "new": (_("New"), lambda request: Q(status=S.NEW)),
+    "mine": (_("Mine"), lambda request: Q(assigned_to=request.user, status=S.IN_REVIEW)),
+    "in_review": (_("In review"), lambda request: Q(status=S.IN_REVIEW)),
+    "actionable": (_("Actionable"), lambda request: Q(status=S.ACTIONABLE)),
+    "on_hold": (_("On hold"), lambda request: Q(status=S.ON_HOLD)),
+    "forwarded": (_("Forwarded"), lambda request: Q(status=S.FORWARDED)),
+    "ready_to_send": (
+        _("Ready to send"),
+        lambda request: (
+            Q(status=S.ACTIONABLE, provider__isnull=False)
+            & ~Q(
+                Exists(
+                    Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES)
+                )
+            )
+        ),
+    ),
+    "scheduled": (
+        _("Scheduled"),
+        lambda request: Q(
+            Exists(Notice.objects.filter(report=OuterRef("pk"), status=Notice.Status.SCHEDULED))
+        ),
+    ),
+    "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
+    "disputed": (
+        _("Disputed"),
+        lambda request: Q(
+            Exists(
+                Notice.objects.filter(
+                    report=OuterRef("pk"),
+                    status__in=RUNNING_NOTICE_STATUSES,
+                    disputed_at__isnull=False,
+                )
+            )
+        ),
+    ),
+}
+
+
+def reports_in_queue(reports: QuerySet, queue: str, request) -> QuerySet:
+    """``queue``: one of QUEUES, for the signed-in user."""
+    return reports.filter(QUEUES[queue][1](request))
+
+
+def queue_counts(request) -> dict[str, int]:
+    """One cheap count per queue (estimated on PostgreSQL when large)."""
+    return {
+        name: fast_count(reports_in_queue(Report.objects.all(), name, request)) for name in QUEUES
+    }
+
+
+# Queues worked oldest first; elsewhere the newest report comes first.
+OLDEST_FIRST = {"new", "in_review", "mine", "actionable", "ready_to_send", "overdue", "disputed"}
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def queue_ordering(queue: str | None) -> list[str]:
+    if queue in OLDEST_FIRST:
+        return ["status_changed_at", "id"]
+    return ["-received_at", "-id"]
+
+
+def reports_with_running_deadline(reports: QuerySet) -> QuerySet:
+    """Each report with the deadline of its running notice (``running_deadline``), or None."""
+    running = Notice.objects.filter(report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES)
+    return reports.annotate(running_deadline=Subquery(running.values("deadline_at")[:1]))
+
+
+def reports_matching(reports: QuerySet, term: str) -> QuerySet:
+    """A reference, a host or a URL's SHA-256, matched exactly on their own indexes.
+
+    Django's ``=field`` search compares ``UPPER(column)``, which no index serves: every
+    search read the whole table. References are stored upper-case, hosts lower-case
+    (canonical) and hashes in lower-case hex, so the term is put in each one's case.
+    """
+    found = Q(reference=term.upper()) | Q(host=term.lower().rstrip("."))
+    if SHA256_HEX.fullmatch(term.lower()):
+        found |= Q(url_sha256=term.lower())
+    return reports.filter(found)
