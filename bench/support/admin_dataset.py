@@ -206,15 +206,15 @@ WHERE r.id BETWEEN %(first)s AND %(last)s
 
 HOLDS = """
 INSERT INTO reports_hold (report_id, notice_id, agency_id, agency_reference, started_at, until,
-                          released_at)
+                          released_at, end_reason)
 SELECT r.id, NULL::bigint, %(agency)s::bigint, 'INQ-' || r.id, r.status_changed_at,
-       %(now)s::timestamptz + interval '7 days', NULL
+       %(now)s::timestamptz + interval '7 days', NULL, ''
 FROM reports_report AS r
 WHERE r.id BETWEEN %(first)s AND %(last)s AND r.status = 'on_hold'
 UNION ALL
 SELECT r.id, NULL::bigint, %(agency)s::bigint, 'INQ-' || r.id,
        r.received_at + interval '140 minutes', r.received_at + interval '7 days',
-       r.received_at + interval '150 minutes'
+       r.received_at + interval '150 minutes', 'released'
 FROM reports_report AS r
 WHERE r.id BETWEEN %(first)s AND %(last)s AND r.status = 'overdue' AND r.id %% 5 = 0
 """
