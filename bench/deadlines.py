@@ -21,10 +21,9 @@ under the same names), holds just the same BENCH_DUE due notices, to the microse
 2. The sweep: ``reports.deadlines.sweep_due()`` in this process on the large data set, with the
    project's production settings (DEBUG off), mail in Django's locmem backend and the Celery
    broker in memory. Pass 1 fires every due notice (overdue, repeat message recorded, delivery
-   handed to the broker); no worker runs, so pass 2 is the sweep delivering the messages left
-   unsent, as it does after a lost task. For pass 1 the sweep's grace for unsent messages
-   (UNSENT_GRACE) is set beyond the run, so that what pass 1 does not depend on how long it
-   took; pass 2 sets it to zero. Then idle sweeps (nothing due, nothing unsent).
+   handed to the broker); no worker runs, so pass 2 is the redelivery task (apart from the
+   sweep) delivering the messages left unsent, as it does after a lost task, its grace for
+   unsent messages (UNSENT_GRACE) set to zero. Then idle sweeps (nothing due, nothing unsent).
 
 About 6 minutes on an idle 2-core machine, most of it the sweep (~25 ms of CPU per notice).
 
@@ -291,25 +290,23 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def timed_sweep(grace: timedelta) -> dict:
-    """One ``sweep_due()`` with the given grace for unsent messages: time, statements, CPU."""
+def timed(run) -> dict:
+    """One call of ``run`` (a sweep or a redelivery): its result, time, statements, CPU."""
     from django.db import connection
-
-    from reports import deadlines
 
     connection.ensure_connection()
     backend = connection.connection.info.backend_pid
     counter = QueryCounter()
-    with mock.patch.object(deadlines, "UNSENT_GRACE", grace), connection.execute_wrapper(counter):
+    with connection.execute_wrapper(counter):
         ticks, cpu, db_cpu = machine_ticks(), time.process_time(), process_cpu([backend])
         began = time.perf_counter()
-        result = deadlines.sweep_due()
+        result = run()
         seconds = time.perf_counter() - began
     return {
         "result": result,
         "seconds": seconds,
         "statements": counter.count,
-        "cpu": time.process_time() - cpu,  # this process: the sweep's Python side
+        "cpu": time.process_time() - cpu,  # this process: the Python side
         "db_cpu": process_cpu([backend]) - db_cpu,  # its PostgreSQL backend
         "busy": busy_share(ticks, machine_ticks()),
     }
@@ -328,10 +325,11 @@ def print_pass(label: str, unit: str, count: int, sweep: dict) -> None:
 def run_sweep(config: Config) -> dict:
     from django.core import mail
 
+    from reports import deadlines, notices
     from reports.models import Notice, OutgoingMessage
 
     mail.outbox = []
-    fire = timed_sweep(timedelta(days=3650))
+    fire = timed(deadlines.sweep_due)
     fired = fire["result"]
     if fired.failed or fired.notices != {"overdue": config.due}:
         raise BenchError(f"pass 1 fired {fired.notices}, failed {fired.failed[:10]}")
@@ -341,19 +339,22 @@ def run_sweep(config: Config) -> dict:
         raise BenchError(f"after pass 1: {overdue} overdue notices, {repeats} repeat messages")
     print_pass("pass 1, fire (overdue + repeat recorded)", "notices", config.due, fire)
 
-    deliver = timed_sweep(timedelta(0))
-    unsent = OutgoingMessage.objects.filter(sent_at__isnull=True).count()
-    sent = deliver["result"].messages_sent
-    if sent != config.due or unsent or len(mail.outbox) != config.due:
-        raise BenchError(f"pass 2 delivered {sent}; {unsent} unsent, {len(mail.outbox)} in outbox")
-    print_pass("pass 2, deliver the repeat e-mails     ", "messages", config.due, deliver)
+    with mock.patch.object(notices, "UNSENT_GRACE", timedelta(0)):
+        deliver = timed(notices.messages_redeliver)
+        unsent = OutgoingMessage.objects.filter(sent_at__isnull=True).count()
+        sent = deliver["result"]
+        if sent != config.due or unsent or len(mail.outbox) != config.due:
+            raise BenchError(
+                f"pass 2 delivered {sent}; {unsent} unsent, {len(mail.outbox)} in outbox"
+            )
+        print_pass("pass 2, redeliver the repeat e-mails   ", "messages", config.due, deliver)
 
-    idle = []
-    for _ in range(5):
-        sweep = timed_sweep(timedelta(0))
-        if sweep["result"].notices or sweep["result"].messages_sent:
-            raise BenchError(f"an idle sweep still found work: {sweep['result'].summary()}")
-        idle.append(1000 * sweep["seconds"])
+        idle = []
+        for _ in range(5):
+            sweep = timed(deadlines.sweep_due)
+            if sweep["result"].notices or notices.messages_redeliver():
+                raise BenchError(f"an idle sweep still found work: {sweep['result'].summary()}")
+            idle.append(1000 * sweep["seconds"])
     print(f"  idle sweep (nothing due): median of 5 {statistics.median(idle):.1f} ms", flush=True)
     return {
         "fire": config.due / fire["seconds"],

@@ -351,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_due",
         "schedule": float(HOTLINE_SWEEP_INTERVAL_SECONDS),
     },
+    # Messages whose delivery task was lost or whose attempt failed: apart from the sweep, so a
+    # slow mail server never holds up a deadline.
+    "redeliver-messages": {
+        "task": "reports.tasks.messages_redeliver",
+        "schedule": 30.0,
+    },
 }
 
 # --- Logging: request lines and errors, never reporters' free text or addresses ------------

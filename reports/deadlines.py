@@ -24,7 +24,6 @@ from reports.models import (
     Escalation,
     Hold,
     Notice,
-    OutgoingMessage,
     Report,
     ReportStatus,
     WorkerHeartbeat,
@@ -33,8 +32,6 @@ from reports.models import (
 logger = logging.getLogger(__name__)
 
 WAKE_TASK = "reports.tasks.notice_wake"
-# A message left unsent this long (its delivery task lost) is delivered by the sweep.
-UNSENT_GRACE = timedelta(seconds=60)
 
 
 def police_window() -> timedelta | None:
@@ -178,14 +175,13 @@ def notice_wake(notice_id: int, key: str) -> list[str]:
 class SweepResult:
     notices: dict[str, int] = field(default_factory=dict)
     holds_released: int = 0
-    messages_sent: int = 0
     failed: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         fired = ", ".join(f"{count} {what}" for what, count in sorted(self.notices.items()))
         return (
             f"notices: {fired or 'nothing due'}; holds released: {self.holds_released}; "
-            f"messages delivered: {self.messages_sent}; failed: {len(self.failed)}"
+            f"failed: {len(self.failed)}"
         )
 
 
@@ -219,7 +215,6 @@ def due_notices(now: datetime, *, exclude=()):
 def sweep_due(*, batch: int | None = None) -> SweepResult:
     """Fire everything due, in batches of rows nobody else holds (safe with several beats)."""
     from hotline.actors import Actor
-    from reports.notices import message_deliver
     from reports.workflow import TransitionNotAllowed, notice_fire_due, report_hold_release
 
     batch = batch or settings.HOTLINE_SWEEP_BATCH
@@ -257,8 +252,4 @@ def sweep_due(*, batch: int | None = None) -> SweepResult:
                 idle.append(notice_id)  # nothing to do, or being handled: not again this run
         if len(due) < batch:
             break
-    unsent = OutgoingMessage.objects.filter(
-        sent_at__isnull=True, created_at__lte=timezone.now() - UNSENT_GRACE
-    ).values_list("pk", flat=True)
-    result.messages_sent = sum(message_deliver(pk) for pk in unsent)
     return result

@@ -11,7 +11,7 @@ against the X-ARF v4 schema before it is stored and never carries an ``evidence`
 import json
 import logging
 import re
-from datetime import UTC
+from datetime import UTC, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -154,6 +154,20 @@ def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: st
 
 def _deliver_later(message_id: int) -> None:
     broker_send(DELIVER_TASK, [message_id])  # else the sweep delivers what is left unsent
+
+
+# A message left unsent this long (its delivery task lost, or its attempt failed) is tried again
+# by the redelivery task.
+UNSENT_GRACE = timedelta(seconds=60)
+
+
+def messages_redeliver() -> int:
+    """Deliver every message left unsent past the grace period; how many went. Runs on its own
+    beat entry, never inside the deadline sweep: a slow mail server cannot delay a deadline."""
+    unsent = OutgoingMessage.objects.filter(
+        sent_at__isnull=True, created_at__lte=timezone.now() - UNSENT_GRACE
+    ).values_list("pk", flat=True)
+    return sum(message_deliver(pk) for pk in unsent)
 
 
 def message_deliver(message_id: int) -> bool:

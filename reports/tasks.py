@@ -23,6 +23,11 @@ def message_deliver(message_id: int) -> bool:
 
 
 @shared_task(ignore_result=True)
+def messages_redeliver() -> int:
+    return notices.messages_redeliver()
+
+
+@shared_task(ignore_result=True)
 def personal_data_erase() -> int:
     return retention.personal_data_erase()
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from hotline.actors import Actor
 from hotline.errors import DomainError
 from hotline.models import Agency, PartnerHotline, Provider
-from reports import deadlines, workflow
+from reports import deadlines, notices, workflow
 from reports.models import (
     Escalation,
     Event,
@@ -462,7 +462,8 @@ def test_a_notice_held_before_its_hand_off_waits_and_its_clock_starts_after_the_
 
     for at in (T0 + 2 * H, DEADLINE, DEADLINE + 24 * H):  # the mail server is up all along
         clock.move_to(at)
-        assert deadlines.sweep_due().messages_sent == 0
+        deadlines.sweep_due()
+        assert notices.messages_redeliver() == 0
     assert mailoutbox == []  # the agency asked the hotline not to alert the provider yet
     assert reload(notice).status == N.DELIVERING
 
@@ -472,7 +473,7 @@ def test_a_notice_held_before_its_hand_off_waits_and_its_clock_starts_after_the_
     assert (notice.status, notice.deadline_at, notice.held_seconds) == (N.DELIVERING, None, 0)
     assert notice.report.status == S.TAKEDOWN_REQUESTED
 
-    assert deadlines.sweep_due().messages_sent == 1  # the next sweep hands it over
+    assert notices.messages_redeliver() == 1  # the next redelivery hands it over
     notice = reload(notice)
     assert notice.status == N.OPEN
     assert notice.handed_off_at == DEADLINE + 24 * H

@@ -28,6 +28,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from hotline.roles import role_permissions
 from reports import deadlines, workflow
+from reports import notices as reports_notices
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report, ReportStatus
 from tests.reports.factories import (
     AgencyFactory,
@@ -526,7 +527,7 @@ def test_two_simultaneous_sweeps_fire_each_due_notice_once(
     ]
     latest = max(notice.deadline_at for notice in notices)
     wait_until(lambda: timezone.now() > latest, timeout=SLACK, what="every deadline to pass")
-    monkeypatch.setattr(deadlines, "UNSENT_GRACE", timedelta(0))
+    monkeypatch.setattr(reports_notices, "UNSENT_GRACE", timedelta(0))
 
     def sweep(i):
         started = time.monotonic()
@@ -540,14 +541,14 @@ def test_two_simultaneous_sweeps_fire_each_due_notice_once(
     results = [result for _, _, result in runs]
     assert [result.failed for result in results] == [[], []]
     assert sum(result.notices.get("overdue", 0) for result in results) == SWEPT_NOTICES
-    assert sum(result.messages_sent for result in results) == SWEPT_NOTICES  # the repeats
+    assert reports_notices.messages_redeliver() == SWEPT_NOTICES  # the repeats, sent apart
     for notice in notices:
         assert_fired_once(notice)
     assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
     assert len(mailoutbox) == 2 * SWEPT_NOTICES
     assert len({(m.to[0], m.subject) for m in mailoutbox}) == 2 * SWEPT_NOTICES
     again = deadlines.sweep_due()
-    assert (again.notices, again.messages_sent) == ({}, 0)
+    assert (again.notices, reports_notices.messages_redeliver()) == ({}, 0)
 
 
 # --- 7. Redis goes away while the worker holds wake-ups -----------------------------------------
