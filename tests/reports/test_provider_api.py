@@ -29,7 +29,7 @@ from hotline.models import Provider, ProviderAPIKey
 from hotline.throttling import ProviderThrottle
 from reports import deadlines, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
-from reports.notices import message_deliver
+from reports.notices import message_deliver, messages_redeliver
 from tests.reports.factories import (
     ILLEGAL,
     AgencyFactory,
@@ -1150,6 +1150,7 @@ def test_after_a_hold_no_reminder_says_a_deadline_that_has_passed(world):
     while timezone.now() < refreshed(held).deadline_at + timedelta(hours=1):
         world.clock.shift(timedelta(minutes=30))
         deadlines.sweep_due()
+        messages_redeliver()
 
     messages = list(held.messages.order_by("pk"))
     assert [m.kind for m in messages] == ["notice", "repeat"]
