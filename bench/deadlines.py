@@ -391,8 +391,8 @@ def print_summary(config: Config, due_query: dict, sweep: dict, batch: int) -> N
         f"  (cores busy during the query runs: {due_query['busy']:.0%}, this process and"
         " PostgreSQL included)\n"
         f"  sweep, fire (overdue + repeat recorded) {sweep['fire']:8,.1f} notices/s\n"
-        f"  sweep, deliver the repeat e-mails       {sweep['deliver']:8,.1f} messages/s\n"
-        f"  sweep, end to end                       {sweep['end_to_end']:8,.1f} notices/s"
+        f"  redelivery of the repeat e-mails        {sweep['deliver']:8,.1f} messages/s\n"
+        f"  fire and redeliver, end to end          {sweep['end_to_end']:8,.1f} notices/s"
         f"  (CPU {sweep['cpu_ms']:.1f} ms per notice, Python + PostgreSQL)\n"
         f"  idle sweep over {config.notices:,} open       {sweep['idle_ms']:8.1f} ms",
         flush=True,
