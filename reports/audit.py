@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -348,6 +349,21 @@ def signing_key_generate() -> str:
     )
 
 
+def _development_key_create(path: Path) -> None:
+    """Write a new key to ``path`` unless another process (a second worker, a parallel test
+    process) got there first: written aside, then linked into place, which fails if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}")
+    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(signing_key_generate())
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass  # the other process's key stands: every process signs with the same one
+    finally:
+        aside.unlink()
+
+
 def signing_key() -> Ed25519PrivateKey:
     """HOTLINE_AUDIT_SIGNING_KEY: a PEM private key, or the path of a file holding one.
     Development generates one under var/ (production settings refuse to start without it)."""
@@ -357,9 +373,7 @@ def signing_key() -> Ed25519PrivateKey:
     else:
         path = Path(configured) if configured else settings.VAR_DIR / "audit-signing-key.pem"
         if not configured and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(signing_key_generate())
+            _development_key_create(path)
         pem = path.read_bytes()
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):

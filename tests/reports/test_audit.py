@@ -827,3 +827,23 @@ def test_the_checkpoints_need_a_key_or_a_sign_in(api_client, two_checkpoints):
     assert api_client.get(CHECKPOINTS_URL).status_code in (401, 403)
     api_client.credentials(HTTP_AUTHORIZATION="Api-Key not.a-key")
     assert api_client.get(CHECKPOINTS_URL).status_code in (401, 403)
+
+
+
+def test_a_process_that_lost_the_race_for_the_development_key_keeps_the_winners(
+    tmp_path, settings
+):
+    # Two workers (or parallel test processes) may both find no key and both create one: the
+    # second must not replace the key the first already signs with, nor show a half-written file.
+    settings.VAR_DIR = tmp_path
+    settings.HOTLINE_AUDIT_SIGNING_KEY = ""
+    first = audit.key_id(audit.signing_key().public_key())
+    path = tmp_path / "audit-signing-key.pem"
+    written = path.read_bytes()
+
+    audit._development_key_create(path)  # the late process, which saw no file a moment ago
+
+    assert path.read_bytes() == written
+    assert audit.key_id(audit.signing_key().public_key()) == first
+    assert [p.name for p in tmp_path.iterdir()] == ["audit-signing-key.pem"]
+    assert path.stat().st_mode & 0o777 == 0o600
