@@ -187,7 +187,7 @@ def test_notices_waiting_for_the_police_window_are_not_shown_to_the_provider(wor
 
 def test_a_notice_not_yet_accepted_by_the_providers_mail_server_is_not_shown(world, settings):
     shown = world.notice(world.alpha)
-    settings.EMAIL_BACKEND = "tests.reports.test_notices.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.reports.notices.support.FailingBackend"
     delivering = workflow.report_send_notice(world.report(world.alpha).pk, actor=world.actor)
     assert message_deliver(delivering.messages.get().pk) is False
     client = world.client("alpha")
