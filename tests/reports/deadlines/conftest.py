@@ -1,23 +1,15 @@
 """Fixtures shared by the tests of the removal clock."""
 
 import pytest
-import time_machine
 
 from hotline.actors import Actor
 from hotline.models import Agency
-from tests.reports.deadlines.support import T0
 from tests.reports.factories import (
     ActionableReportFactory,
     AgencyFactory,
     StaffUserFactory,
     notice_send,
 )
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

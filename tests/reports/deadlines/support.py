@@ -5,7 +5,7 @@ Time moves only with time-machine. The timer functions (``notice_fire_due``, ``n
 ``sweep_due``) are called directly, as the Celery tasks and the beat would call them.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from hotline.actors import Actor
 from hotline.models import Agency
@@ -18,10 +18,10 @@ from reports.models import (
     Report,
     ReportStatus,
 )
+from tests.reports.support import T0
 
 S = ReportStatus
 N = Notice.Status
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 DEADLINE = T0 + 24 * H

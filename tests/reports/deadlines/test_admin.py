@@ -14,7 +14,6 @@ from reports.models import (
 )
 from tests.reports.deadlines.support import (
     DEADLINE,
-    T0,
     H,
     M,
     N,
@@ -29,6 +28,7 @@ from tests.reports.factories import (
     notice_hand_off,
     notice_send,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

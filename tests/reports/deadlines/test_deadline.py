@@ -9,11 +9,12 @@ from reports.models import (
     Event,
     Notice,
 )
-from tests.reports.deadlines.support import DEADLINE, T0, H, M, N, S, fire, messages, reload, verbs
+from tests.reports.deadlines.support import DEADLINE, H, M, N, S, fire, messages, reload, verbs
 from tests.reports.factories import (
     ActionableReportFactory,
     notice_send,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,11 @@ from reports.models import (
     Event,
     Hold,
 )
-from tests.reports.deadlines.support import DEADLINE, T0, H, M, N, S, fire, hold, messages, reload
+from tests.reports.deadlines.support import DEADLINE, H, M, N, S, fire, hold, messages, reload
 from tests.reports.factories import (
     ActionableReportFactory,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

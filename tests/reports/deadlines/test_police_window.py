@@ -11,24 +11,14 @@ from reports.models import (
     Event,
     Notice,
 )
-from tests.reports.deadlines.support import (
-    T0,
-    H,
-    M,
-    N,
-    S,
-    fire,
-    hold,
-    messages,
-    notify_police,
-    reload,
-)
+from tests.reports.deadlines.support import H, M, N, S, fire, hold, messages, notify_police, reload
 from tests.reports.factories import (
     ActionableReportFactory,
     AgencyFactory,
     notice_hand_off,
     notice_send,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

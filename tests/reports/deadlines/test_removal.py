@@ -12,11 +12,12 @@ from reports import deadlines, workflow
 from reports.models import (
     Event,
 )
-from tests.reports.deadlines.support import DEADLINE, T0, H, N, S, fire, messages, reload, verbs
+from tests.reports.deadlines.support import DEADLINE, H, N, S, fire, messages, reload, verbs
 from tests.reports.factories import (
     ActionableReportFactory,
     notice_send,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

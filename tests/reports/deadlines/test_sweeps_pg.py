@@ -14,12 +14,13 @@ from reports.models import (
     OutgoingMessage,
     Report,
 )
-from tests.reports.deadlines.support import DEADLINE, T0, H, M, N, S, messages, reload, verbs
+from tests.reports.deadlines.support import DEADLINE, H, M, N, S, messages, reload, verbs
 from tests.reports.factories import (
     ActionableReportFactory,
     ProviderFactory,
     notice_send,
 )
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 

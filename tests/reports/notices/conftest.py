@@ -1,19 +1,11 @@
 """Fixtures shared by the tests of sending a notice."""
 
 import pytest
-import time_machine
 
 from hotline.actors import Actor
 from tests.reports.factories import (
     StaffUserFactory,
 )
-from tests.reports.notices.support import T0
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

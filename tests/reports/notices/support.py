@@ -5,15 +5,12 @@ bundled copy is checked here against the reference copy in ``../shared/xarf`` wh
 """
 
 import smtplib
-from datetime import UTC, datetime
 
 from django.core.mail.backends.base import BaseEmailBackend
 
 from hotline.actors import Actor
 from reports import notices, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class FailingBackend(BaseEmailBackend):

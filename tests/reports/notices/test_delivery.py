@@ -10,7 +10,8 @@ from reports.models import OutgoingMessage
 from tests.reports.factories import (
     ActionableReportFactory,
 )
-from tests.reports.notices.support import T0, FailingBackend, send
+from tests.reports.notices.support import FailingBackend, send
+from tests.reports.support import T0
 from tests.xarf_schemas import BUNDLED, SHARED, schema_files
 
 pytestmark = pytest.mark.django_db

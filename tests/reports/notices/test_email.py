@@ -14,7 +14,8 @@ from tests.reports.factories import (
     PartnerHotlineFactory,
     notice_send,
 )
-from tests.reports.notices.support import T0, deliver_all, send
+from tests.reports.notices.support import deliver_all, send
+from tests.reports.support import T0
 from tests.xarf_schemas import assert_valid_xarf
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from reports.models import Event, Notice, OutgoingMessage, ReportStatus
 from tests.reports.factories import (
     ActionableReportFactory,
 )
-from tests.reports.notices.support import T0, FailingBackend, deliver_all, send
+from tests.reports.notices.support import FailingBackend, deliver_all, send
+from tests.reports.support import T0
 from tests.xarf_schemas import assert_valid_xarf
 
 pytestmark = pytest.mark.django_db

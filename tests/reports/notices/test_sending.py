@@ -14,7 +14,8 @@ from tests.reports.factories import (
     notice_hand_off,
     notice_send,
 )
-from tests.reports.notices.support import T0, send
+from tests.reports.notices.support import send
+from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db
 
