@@ -6,13 +6,9 @@ from django.contrib.auth import get_user_model
 from hotline.actors import Actor
 from reports import workflow
 from reports.audit import audit_seal
-from reports.models import (
-    Event,
-)
+from reports.models import Event
 from tests.reports.audit.support import submit
-from tests.reports.factories import (
-    AgencyFactory,
-)
+from tests.reports.factories import AgencyFactory
 
 
 @pytest.fixture

@@ -19,10 +19,7 @@ from django.db import connection
 from hotline.actors import Actor
 from reports.audit import audit_checkpoint
 from reports.intake import report_submit, submission_clean
-from reports.models import (
-    AuditCheckpoint,
-    Channel,
-)
+from reports.models import AuditCheckpoint, Channel
 
 README = Path(settings.BASE_DIR) / "README.md"
 AUDIT_TABLES = (

@@ -21,10 +21,7 @@ from reports.models import (
     OutgoingMessage,
 )
 from tests.reports.audit.support import keep_checkpoint, triggers_off, verify, verify_broken
-from tests.reports.factories import (
-    ActionableReportFactory,
-    AgencyFactory,
-)
+from tests.reports.factories import ActionableReportFactory, AgencyFactory
 
 # --- attacks, against a checkpoint kept from before them --------------------------------------
 

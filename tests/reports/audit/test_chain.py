@@ -22,10 +22,7 @@ from reports.models import (
     OutgoingMessage,
 )
 from tests.reports.audit.support import submit, verify
-from tests.reports.factories import (
-    ActionableReportFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, notice_send
 
 # --- an intact chain --------------------------------------------------------------------------
 

@@ -13,10 +13,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from reports import audit, workflow
 from reports.audit import audit_checkpoint
-from reports.models import (
-    AuditCheckpoint,
-    AuditSeal,
-)
+from reports.models import AuditCheckpoint, AuditSeal
 from tests.reports.audit.support import README, submit, verify
 
 # --- checkpoints: written, handed out, checkable with the public key alone -------------------

@@ -6,9 +6,7 @@ from cryptography.hazmat.primitives import serialization
 from hotline.services import audit_api_key_create
 from reports import audit, workflow
 from reports.audit import audit_checkpoint
-from tests.reports.factories import (
-    StaffUserFactory,
-)
+from tests.reports.factories import StaffUserFactory
 
 # --- GET /api/v1/audit/checkpoints/ -----------------------------------------------------------
 

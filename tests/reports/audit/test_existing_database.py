@@ -5,10 +5,7 @@ from django.db import connection, transaction
 
 from reports import audit
 from reports.audit import audit_seal
-from reports.models import (
-    AuditSeal,
-    Event,
-)
+from reports.models import AuditSeal, Event
 from tests.reports.audit.support import submit, triggers_off, verify, verify_broken
 
 # --- an existing database ---------------------------------------------------------------------

@@ -11,10 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from hotline.actors import Actor
 from reports import audit, workflow
 from reports.audit import audit_checkpoint, audit_seal, audit_verify, chain_link
-from reports.models import (
-    AuditSeal,
-    Event,
-)
+from reports.models import AuditSeal, Event
 from tests.reports.audit.support import (
     AUDIT_TABLES,
     keep_checkpoint,
@@ -23,9 +20,7 @@ from tests.reports.audit.support import (
     verify,
     verify_broken,
 )
-from tests.reports.factories import (
-    ReportFactory,
-)
+from tests.reports.factories import ReportFactory
 
 # --- the database's refusals (PostgreSQL) -----------------------------------------------------
 

@@ -10,14 +10,7 @@ from datetime import datetime, timedelta
 from hotline.actors import Actor
 from hotline.models import Agency
 from reports import workflow
-from reports.models import (
-    Escalation,
-    Event,
-    Notice,
-    OutgoingMessage,
-    Report,
-    ReportStatus,
-)
+from reports.models import Escalation, Event, Notice, OutgoingMessage, Report, ReportStatus
 from tests.reports.support import T0
 
 S = ReportStatus

@@ -9,9 +9,7 @@ from django.urls import reverse
 from hotline.errors import DomainError
 from hotline.models import PartnerHotline, Provider
 from reports import deadlines, workflow
-from reports.models import (
-    Notice,
-)
+from reports.models import Notice
 from tests.reports.deadlines.support import (
     DEADLINE,
     H,
@@ -23,11 +21,7 @@ from tests.reports.deadlines.support import (
     notify_police,
     reload,
 )
-from tests.reports.factories import (
-    ActionableReportFactory,
-    notice_hand_off,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, notice_hand_off, notice_send
 from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db

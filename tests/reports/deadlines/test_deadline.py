@@ -5,15 +5,9 @@ from datetime import timedelta
 import pytest
 
 from reports import deadlines
-from reports.models import (
-    Event,
-    Notice,
-)
+from reports.models import Event, Notice
 from tests.reports.deadlines.support import DEADLINE, H, M, N, S, fire, messages, reload, verbs
-from tests.reports.factories import (
-    ActionableReportFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, notice_send
 from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db

@@ -4,17 +4,9 @@ import pytest
 
 from hotline.models import Agency
 from reports import deadlines, workflow
-from reports.models import (
-    Escalation,
-    Event,
-    OutgoingMessage,
-)
+from reports.models import Escalation, Event, OutgoingMessage
 from tests.reports.deadlines.support import DEADLINE, H, M, S, fire, messages, reload
-from tests.reports.factories import (
-    ActionableReportFactory,
-    AgencyFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, AgencyFactory, notice_send
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,9 @@ from datetime import timedelta
 import pytest
 
 from reports import deadlines, notices, workflow
-from reports.models import (
-    Event,
-    Hold,
-)
+from reports.models import Event, Hold
 from tests.reports.deadlines.support import DEADLINE, H, M, N, S, fire, hold, messages, reload
-from tests.reports.factories import (
-    ActionableReportFactory,
-)
+from tests.reports.factories import ActionableReportFactory
 from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db

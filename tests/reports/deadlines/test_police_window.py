@@ -7,10 +7,7 @@ import pytest
 from hotline.errors import DomainError
 from hotline.models import Agency
 from reports import deadlines, workflow
-from reports.models import (
-    Event,
-    Notice,
-)
+from reports.models import Event, Notice
 from tests.reports.deadlines.support import H, M, N, S, fire, hold, messages, notify_police, reload
 from tests.reports.factories import (
     ActionableReportFactory,

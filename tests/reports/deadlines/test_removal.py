@@ -9,14 +9,9 @@ from django.core.management import call_command
 from hotline.actors import Actor
 from hotline.errors import DomainError
 from reports import deadlines, workflow
-from reports.models import (
-    Event,
-)
+from reports.models import Event
 from tests.reports.deadlines.support import DEADLINE, H, N, S, fire, messages, reload, verbs
-from tests.reports.factories import (
-    ActionableReportFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, notice_send
 from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db

@@ -9,17 +9,9 @@ from django.db import connection, transaction
 
 from hotline.actors import Actor
 from reports import deadlines
-from reports.models import (
-    Notice,
-    OutgoingMessage,
-    Report,
-)
+from reports.models import Notice, OutgoingMessage, Report
 from tests.reports.deadlines.support import DEADLINE, H, M, N, S, messages, reload, verbs
-from tests.reports.factories import (
-    ActionableReportFactory,
-    ProviderFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, ProviderFactory, notice_send
 from tests.reports.support import T0
 
 pytestmark = pytest.mark.django_db

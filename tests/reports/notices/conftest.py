@@ -3,9 +3,7 @@
 import pytest
 
 from hotline.actors import Actor
-from tests.reports.factories import (
-    StaffUserFactory,
-)
+from tests.reports.factories import StaffUserFactory
 
 
 @pytest.fixture

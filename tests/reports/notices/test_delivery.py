@@ -7,9 +7,7 @@ import pytest
 from reports import notices
 from reports.deadlines import sweep_due
 from reports.models import OutgoingMessage
-from tests.reports.factories import (
-    ActionableReportFactory,
-)
+from tests.reports.factories import ActionableReportFactory
 from tests.reports.notices.support import FailingBackend, send
 from tests.reports.support import T0
 from tests.xarf_schemas import BUNDLED, SHARED, schema_files

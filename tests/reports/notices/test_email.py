@@ -9,11 +9,7 @@ from django.utils.html import escape
 from hotline.url import defang
 from reports import notices, workflow
 from reports.models import Channel, OutgoingMessage
-from tests.reports.factories import (
-    ActionableReportFactory,
-    PartnerHotlineFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, PartnerHotlineFactory, notice_send
 from tests.reports.notices.support import deliver_all, send
 from tests.reports.support import T0
 from tests.xarf_schemas import assert_valid_xarf

@@ -12,9 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from reports import notices, workflow
 from reports.deadlines import sweep_due
 from reports.models import Event, Notice, OutgoingMessage, ReportStatus
-from tests.reports.factories import (
-    ActionableReportFactory,
-)
+from tests.reports.factories import ActionableReportFactory
 from tests.reports.notices.support import FailingBackend, deliver_all, send
 from tests.reports.support import T0
 from tests.xarf_schemas import assert_valid_xarf

@@ -6,11 +6,7 @@ from hotline.actors import Actor
 from hotline.errors import DomainError
 from reports import workflow
 from reports.models import Notice, ReportStatus
-from tests.reports.factories import (
-    ActionableReportFactory,
-    ProviderFactory,
-    StaffUserFactory,
-)
+from tests.reports.factories import ActionableReportFactory, ProviderFactory, StaffUserFactory
 from tests.reports.notices.support import counts, send
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,7 @@
 import pytest
 import time_machine
 
-from tests.reports.factories import (
-    ProviderFactory,
-    StaffUserFactory,
-)
+from tests.reports.factories import ProviderFactory, StaffUserFactory
 from tests.reports.provider_api.support import T0, World, key_create
 
 

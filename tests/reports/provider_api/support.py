@@ -19,12 +19,7 @@ from hotline.actors import Actor
 from hotline.models import Provider, ProviderAPIKey
 from reports import workflow
 from reports.models import Event, Notice, OutgoingMessage, Report
-from tests.reports.factories import (
-    ILLEGAL,
-    AgencyFactory,
-    ReportFactory,
-    notice_send,
-)
+from tests.reports.factories import ILLEGAL, AgencyFactory, ReportFactory, notice_send
 
 BASE = "/api/v1/provider/notices/"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -9,10 +9,7 @@ from django.utils import timezone
 from reports import deadlines, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
 from reports.notices import message_deliver, messages_redeliver
-from tests.reports.factories import (
-    AgencyFactory,
-    notice_send,
-)
+from tests.reports.factories import AgencyFactory, notice_send
 from tests.reports.provider_api.support import (
     BASE,
     DEADLINE,

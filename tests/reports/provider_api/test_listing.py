@@ -9,9 +9,7 @@ from django.utils import timezone
 from reports import workflow
 from reports.models import Notice
 from reports.notices import message_deliver
-from tests.reports.factories import (
-    notice_hand_off,
-)
+from tests.reports.factories import notice_hand_off
 from tests.reports.provider_api.support import (
     BASE,
     DEADLINE,

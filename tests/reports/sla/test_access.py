@@ -7,9 +7,7 @@ from rest_framework.test import APIClient
 
 from hotline.services import partner_api_key_create, provider_api_key_create
 from reports.sla.period import Period
-from tests.reports.factories import (
-    ProviderFactory,
-)
+from tests.reports.factories import ProviderFactory
 from tests.reports.sla.support import (
     ALPHA,
     API,

@@ -6,13 +6,7 @@ import pytest
 import time_machine
 
 from reports.models import Notice
-from reports.sla.figures import (
-    COUNTS,
-    hotline_figures,
-    percentile,
-    provider_figures,
-    sla_report,
-)
+from reports.sla.figures import COUNTS, hotline_figures, percentile, provider_figures, sla_report
 from reports.sla.render import COLUMNS
 from tests.reports.sla.support import (
     ALPHA,

@@ -14,9 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from reports.sla.figures import (
-    sla_report,
-)
+from reports.sla.figures import sla_report
 from reports.sla.render import COLUMNS, sla_csv, sla_markdown
 from tests.reports.sla.support import (
     ALPHA,

@@ -6,14 +6,8 @@ from django.db.models import Q
 
 from hotline.actors import Actor
 from hotline.roles import role_permissions
-from tests.reports.factories import (
-    StaffUserFactory,
-)
-from tests.reports.live_worker import (
-    LiveCelery,
-    RedisServer,
-    use_broker,
-)
+from tests.reports.factories import StaffUserFactory
+from tests.reports.live_worker import LiveCelery, RedisServer, use_broker
 from tests.reports.timers_live.support import BASE_POLICY
 
 

@@ -15,19 +15,21 @@ their own worker and beat; 4 runs two sweeps in two threads of this process.
 import ast
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
 from hotline.actors import Actor
 from reports import deadlines, workflow
 from reports.models import Event, Notice, OutgoingMessage, Report, ReportStatus
-from tests.reports.factories import (
-    ReportFactory,
-)
-from tests.reports.live_worker import (
-    WAKE_DONE,
-    wait_until,
-)
+from tests.reports.factories import ReportFactory
+from tests.reports.live_worker import WAKE_DONE, wait_until
 
+# Every live test: PostgreSQL, Redis, and committed data the worker processes can see.
+LIVE = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
 S = ReportStatus
 KIND = OutgoingMessage.Kind
 WAKE_TASK = deadlines.WAKE_TASK

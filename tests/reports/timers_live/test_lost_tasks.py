@@ -4,14 +4,10 @@ holding the timers is killed.
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from reports.models import Notice, OutgoingMessage
-from tests.reports.factories import (
-    ProviderFactory,
-    notice_hand_off,
-)
+from tests.reports.factories import ProviderFactory, notice_hand_off
 from tests.reports.live_worker import (
     WAKE_RECEIVED,
     queued_tasks,
@@ -21,6 +17,7 @@ from tests.reports.live_worker import (
 )
 from tests.reports.timers_live.support import (
     KIND,
+    LIVE,
     SLACK,
     actionable_report,
     assert_fired_once,
@@ -32,11 +29,7 @@ from tests.reports.timers_live.support import (
     wake_tasks_for,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = LIVE
 
 
 # --- 2. the broker loses every task --------------------------------------------------------------

@@ -5,20 +5,13 @@ ups.
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from tests.reports.factories import (
-    ProviderFactory,
-)
-from tests.reports.live_worker import (
-    RESTARTED,
-    WAKE_RECEIVED,
-    wait_for_sweeps,
-    wait_until,
-)
+from tests.reports.factories import ProviderFactory
+from tests.reports.live_worker import RESTARTED, WAKE_RECEIVED, wait_for_sweeps, wait_until
 from tests.reports.timers_live.support import (
     KIND,
+    LIVE,
     ON_TIME,
     SLACK,
     actionable_report,
@@ -29,11 +22,7 @@ from tests.reports.timers_live.support import (
     wait_sent,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = LIVE
 
 
 # --- 7. Redis goes away while the worker holds wake-ups -----------------------------------------

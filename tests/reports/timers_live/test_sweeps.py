@@ -5,32 +5,23 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 from django.db import connection
 from django.utils import timezone
 
 from reports import deadlines
 from reports import notices as reports_notices
 from reports.models import OutgoingMessage
-from tests.reports.factories import (
-    ProviderFactory,
-    notice_hand_off,
-)
-from tests.reports.live_worker import (
-    wait_until,
-)
+from tests.reports.factories import ProviderFactory, notice_hand_off
+from tests.reports.live_worker import wait_until
 from tests.reports.timers_live.support import (
+    LIVE,
     SLACK,
     actionable_report,
     assert_fired_once,
     send_notice,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = LIVE
 
 
 # --- 4. two sweeps at once ---------------------------------------------------------------------

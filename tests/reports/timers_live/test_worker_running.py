@@ -2,21 +2,15 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from reports import workflow
 from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
-from tests.reports.factories import (
-    AgencyFactory,
-    ProviderFactory,
-)
-from tests.reports.live_worker import (
-    sweep_through,
-    wait_until,
-)
+from tests.reports.factories import AgencyFactory, ProviderFactory
+from tests.reports.live_worker import sweep_through, wait_until
 from tests.reports.timers_live.support import (
     KIND,
+    LIVE,
     ON_TIME,
     SLACK,
     S,
@@ -32,11 +26,7 @@ from tests.reports.timers_live.support import (
     wake_results,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = LIVE
 
 
 # --- 1, 5, 6: with a worker running -------------------------------------------------------------

@@ -2,10 +2,7 @@
 
 import pytest
 
-from tests.reports.factories import (
-    ProviderFactory,
-    StaffUserFactory,
-)
+from tests.reports.factories import ProviderFactory, StaffUserFactory
 from tests.reports.triage_admin.support import client_for, submit
 
 

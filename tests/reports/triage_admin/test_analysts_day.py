@@ -5,9 +5,7 @@ import html
 import pytest
 
 from reports import workflow
-from tests.reports.factories import (
-    PartnerHotlineFactory,
-)
+from tests.reports.factories import PartnerHotlineFactory
 from tests.reports.triage_admin.support import (
     TRIAGE,
     S,

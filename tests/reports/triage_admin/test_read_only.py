@@ -7,10 +7,7 @@ import pytest
 from hotline.actors import Actor
 from reports import workflow
 from reports.models import Event
-from tests.reports.factories import (
-    AgencyFactory,
-    stored_values,
-)
+from tests.reports.factories import AgencyFactory, stored_values
 from tests.reports.triage_admin.support import FORM, TRIAGE, S, post, set_status
 
 pytestmark = pytest.mark.django_db

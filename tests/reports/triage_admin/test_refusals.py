@@ -8,10 +8,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from reports import workflow
 from reports.models import Hold
-from tests.reports.factories import (
-    AgencyFactory,
-    stored_values,
-)
+from tests.reports.factories import AgencyFactory, stored_values
 from tests.reports.triage_admin.support import S, change_url, messages_of, page, post, set_status
 
 pytestmark = pytest.mark.django_db

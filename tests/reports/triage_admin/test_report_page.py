@@ -8,9 +8,7 @@ from hotline.actors import Actor
 from hotline.models import Provider
 from reports import workflow
 from reports.models import Escalation, Event
-from tests.reports.factories import (
-    AgencyFactory,
-)
+from tests.reports.factories import AgencyFactory
 from tests.reports.triage_admin.support import (
     HOST,
     URL,

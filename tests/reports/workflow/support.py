@@ -14,9 +14,7 @@ from django.utils import timezone
 from hotline.actors import Actor
 from reports import workflow
 from reports.models import Hold, Report, ReportStatus
-from tests.reports.factories import (
-    ReportFactory,
-)
+from tests.reports.factories import ReportFactory
 
 S = ReportStatus
 LONG_AGO = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -5,9 +5,7 @@ import pytest
 from hotline.errors import DomainError
 from reports import workflow
 from reports.models import Report
-from tests.reports.factories import (
-    stored_values,
-)
+from tests.reports.factories import stored_values
 from tests.reports.workflow.support import CALLS, S, as_user, put_in_status
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,7 @@ from hotline.errors import NotPermitted
 from reports import workflow
 from reports.models import Report
 from reports.workflow import TransitionNotAllowed
-from tests.reports.factories import (
-    stored_values,
-)
+from tests.reports.factories import stored_values
 from tests.reports.workflow.support import CALLS, S, as_user, put_in_status
 
 pytestmark = pytest.mark.django_db

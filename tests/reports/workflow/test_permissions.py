@@ -7,9 +7,7 @@ from hotline.errors import NotPermitted
 from reports import workflow
 from reports.models import Notice, Report
 from reports.workflow import TRANSITIONS, TransitionNotAllowed
-from tests.reports.factories import (
-    stored_values,
-)
+from tests.reports.factories import stored_values
 from tests.reports.workflow.support import CALLS, S, as_user, put_in_status
 
 pytestmark = pytest.mark.django_db

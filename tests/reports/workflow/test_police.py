@@ -10,9 +10,7 @@ from hotline.actors import Actor
 from hotline.errors import DomainError
 from reports import workflow
 from reports.models import Escalation, Hold, Report
-from tests.reports.factories import (
-    stored_values,
-)
+from tests.reports.factories import stored_values
 from tests.reports.workflow.support import CALLS, S, as_user, put_in_status
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,7 @@ import pytest
 from reports.audit import audit_verify
 from reports.models import Event, Report
 from reports.workflow import TRANSITIONS, TransitionNotAllowed
-from tests.reports.factories import (
-    stored_values,
-)
+from tests.reports.factories import stored_values
 from tests.reports.workflow.support import CALLS, LONG_AGO, NOTICE_WORDS, S, as_user, put_in_status
 
 pytestmark = pytest.mark.django_db
