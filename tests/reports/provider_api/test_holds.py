@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 # --- a police hold is invisible to the provider -----------------------------------------------
-
+# Two notices are sent to the same provider at the same moment; an agency asks the hotline to
+# hold one of them. Whatever the provider asks or answers, the two must look alike.
 
 HOLD_FOR = timedelta(days=5)
 
