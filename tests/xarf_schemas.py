@@ -1,8 +1,8 @@
 """The X-ARF v4 schemas the tests validate against.
 
 The copy bundled with the service (reports/xarf), so the tests run in any checkout; wherever the
-reference copy (../shared/xarf) is present, test_notices checks the bundle is identical to it, so
-a drifted bundle cannot hide an invalid document.
+reference copy (../shared/xarf) is present, tests/reports/notices checks the bundle is identical
+to it, so a drifted bundle cannot hide an invalid document.
 """
 
 import json

@@ -29,7 +29,13 @@ from django.db import connection
 BASE_DIR = Path(settings.BASE_DIR)
 KEEP_RUNNING = str(BASE_DIR / "bin" / "keep-running")  # the supervisor `make run` uses
 RESTARTED = re.compile(r"^keep-running: .* exited with status")
-REDIS_PORTS = range(6401, 6410)  # kept clear of the shared Redis on 6379
+# Kept clear of the shared Redis on 6379, and a band of its own for each test process
+# (pytest-xdist's gw0, gw1, ...): a port that one process's server left free during an outage
+# test must not be taken by another process's new server.
+REDIS_PORT_BAND = 10
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_BAND = int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0
+REDIS_PORTS = range(6401 + REDIS_PORT_BAND * _BAND, 6401 + REDIS_PORT_BAND * (_BAND + 1))
 START_TIMEOUT = 45.0  # seconds for a worker or beat to come up on a busy machine
 STOP_TIMEOUT = 8.0
 

@@ -1,0 +1,81 @@
+"""Deadlines with a real worker, beat and Redis: 4. two sweeps at once."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from reports import deadlines
+from reports import notices as reports_notices
+from reports.models import OutgoingMessage
+from tests.reports.factories import ProviderFactory, notice_hand_off
+from tests.reports.live_worker import wait_until
+from tests.reports.timers_live.support import (
+    LIVE,
+    SLACK,
+    actionable_report,
+    assert_fired_once,
+    send_notice,
+)
+
+pytestmark = LIVE
+
+
+# --- 4. two sweeps at once ---------------------------------------------------------------------
+
+
+SWEPT_NOTICES = 9
+
+
+def run_together(count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads, each with its own connection, started together."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_two_simultaneous_sweeps_fire_each_due_notice_once(
+    live, supervisor, monkeypatch, mailoutbox
+):
+    live.configure(HOTLINE_TAKEDOWN_DEADLINE="1s")
+    provider = ProviderFactory()
+    # No worker runs: this process hands the notices over, the two sweeps do the rest.
+    notices = [
+        notice_hand_off(send_notice(supervisor, actionable_report(supervisor, provider)))
+        for _ in range(SWEPT_NOTICES)
+    ]
+    latest = max(notice.deadline_at for notice in notices)
+    wait_until(lambda: timezone.now() > latest, timeout=SLACK, what="every deadline to pass")
+    monkeypatch.setattr(reports_notices, "UNSENT_GRACE", timedelta(0))
+
+    def sweep(i):
+        started = time.monotonic()
+        result = deadlines.sweep_due(batch=3)
+        return started, time.monotonic(), result
+
+    runs = run_together(2, sweep)
+
+    (start_a, end_a, _), (start_b, end_b, _) = runs
+    assert max(start_a, start_b) < min(end_a, end_b), "the two sweeps did not overlap"
+    results = [result for _, _, result in runs]
+    assert [result.failed for result in results] == [[], []]
+    assert sum(result.notices.get("overdue", 0) for result in results) == SWEPT_NOTICES
+    assert reports_notices.messages_redeliver() == SWEPT_NOTICES  # the repeats, sent apart
+    for notice in notices:
+        assert_fired_once(notice)
+    assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
+    assert len(mailoutbox) == 2 * SWEPT_NOTICES
+    assert len({(m.to[0], m.subject) for m in mailoutbox}) == 2 * SWEPT_NOTICES
+    again = deadlines.sweep_due()
+    assert (again.notices, reports_notices.messages_redeliver()) == ({}, 0)
