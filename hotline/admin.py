@@ -2,6 +2,8 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from hotline.actors import Actor
+from hotline.directory import provider_state, provider_update_record
 from hotline.models import (
     Agency,
     AuditAPIKey,
@@ -50,10 +52,26 @@ class ProviderNetworkInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    """Changes are audited: who changed where notices go (abuse address, deadline, ranges)."""
+
     list_display = ("name", "country", "abuse_email", "deadline_hours", "active")
     list_filter = ("active", "country")
     search_fields = ("name", "domains__suffix")
     inlines = [ProviderDomainInline, ProviderNetworkInline]
+
+    def save_model(self, request, obj, form, change):
+        # Read before the form's values are saved; recorded once the inlines are saved too.
+        stored = Provider.objects.filter(pk=obj.pk).first() if change else None
+        request.provider_before = provider_state(stored) if stored else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        provider_update_record(
+            actor=Actor.for_user(request.user),
+            before=request.provider_before,
+            provider=form.instance,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: reports and notices point at providers

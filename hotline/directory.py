@@ -12,6 +12,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.dispatch import Signal
 
 from hotline.models import Agency, PartnerHotline, Provider, ProviderDomain, ProviderNetwork
 from hotline.url import canonicalize
@@ -20,6 +21,44 @@ from hotline.validators import country_code_clean, directory_name
 LINE = "__line__"
 MAX_ASN = 4_294_967_295
 SECTIONS = ("providers", "partners", "agencies")
+
+
+# Sent inside the writing transaction, with ``actor``, ``verb`` and ``data``: the case's audit
+# trail records each as an event of no report (reports connects the receiver; hotline never
+# imports reports), so auditors see who changed where notices go.
+directory_changed = Signal()
+
+
+def provider_state(provider: Provider) -> dict:
+    """What decides where and how notices go: compared before and after a change."""
+    return {
+        "name": provider.name,
+        "country": provider.country,
+        "abuse_email": provider.abuse_email,
+        "deadline_hours": provider.deadline_hours,
+        "active": provider.active,
+        "asns": sorted(provider.asns or []),
+        "domains": sorted(provider.domains.values_list("suffix", flat=True)),
+        "networks": sorted(provider.networks.values_list("cidr", flat=True)),
+    }
+
+
+def provider_update_record(*, actor, before: dict | None, provider: Provider) -> None:
+    """Record a provider created (``before`` None) or changed, with each changed field's old and
+    new value; nothing when nothing changed. Call it in the transaction that wrote the change."""
+    after = provider_state(provider)
+    changes = {
+        name: [before.get(name) if before else None, value]
+        for name, value in after.items()
+        if before is None or before.get(name) != value
+    }
+    if changes:
+        directory_changed.send(
+            sender=Provider,
+            actor=actor,
+            verb="provider_update" if before else "provider_create",
+            data={"provider": provider.pk, "changes": changes},
+        )
 
 
 class DirectoryFileInvalid(Exception):
@@ -330,7 +369,8 @@ def _sync_ranges(provider: Provider, entry: dict, released: set[str]) -> list[st
 
 
 @transaction.atomic
-def directory_load(text: str) -> LoadResult:
+def directory_load(text: str, *, actor) -> LoadResult:
+    """Load a directory file whole, or nothing; what it created or changed is one audit event."""
     parsed = directory_parse(text)
     result = LoadResult()
     released = _ranges_release(parsed["providers"])
@@ -347,6 +387,13 @@ def directory_load(text: str) -> LoadResult:
         _apply(PartnerHotline, {k: v for k, v in entry.items() if k != LINE}, result, "partner")
     for entry in parsed["agencies"]:
         _apply(Agency, {k: v for k, v in entry.items() if k != LINE}, result, "agency")
+    if result.created or result.updated:
+        directory_changed.send(
+            sender=Provider,
+            actor=actor,
+            verb="directory_load",
+            data={"created": result.created, "updated": result.updated},
+        )
     return result
 
 

@@ -7,3 +7,9 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Reports"
     role_grants = GRANTS
+
+    def ready(self):
+        from hotline.directory import directory_changed
+        from reports.audit import directory_change_append
+
+        directory_changed.connect(directory_change_append, dispatch_uid="reports.directory_change")

@@ -259,6 +259,12 @@ def event_build(
     )
 
 
+def directory_change_append(sender, *, actor, verb: str, data: dict, **signal) -> None:
+    """A change to the directory (``hotline.directory.directory_changed``): an event of no
+    report in the same chain, written in the transaction that made the change."""
+    events_append([event_build(verb, actor=actor, at=timezone.now(), data=data)])
+
+
 def events_append(events: Iterable[Event]) -> list[Event]:
     """Hash and insert events (the database queues them for sealing); in the caller's transaction,
     after the writes they record, so that the state they carry is the one committed."""

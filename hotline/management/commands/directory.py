@@ -4,6 +4,7 @@ import sys
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
+from hotline.actors import Actor
 from hotline.directory import DirectoryFileInvalid, directory_export, directory_load
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
-            result = directory_load(text)
+            result = directory_load(text, actor=Actor.system(f"directory load {path}"))
         except DirectoryFileInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(error)

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                     role, f"{role}@example.org", DEMO_PASSWORD, is_staff=True
                 )
                 user.groups.add(Group.objects.get(name=role))
-        directory_load(DEMO_DIRECTORY.read_text())
+        directory_load(DEMO_DIRECTORY.read_text(), actor=Actor.system("demo data"))
         if not Report.objects.exists():
             self.stdout.write("Making four months of demo history (notices, removals, holds)...")
             demo_history_load(user_model.objects.get(username="supervisor"))
