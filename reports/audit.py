@@ -17,26 +17,27 @@ and checkpoints whatever the session has set; what a superuser can still do is w
 checkpoints an auditor holds catch.
 """
 
-import base64
 import hashlib
-import json
 import logging
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hotline.audit.checkpoints import (
+    SignedCheckpoint,
+    checkpoint_anchor,
+    checkpoint_sign,
+    checkpoints_read,
+    key_id,
+    signing_key,
+)
+from hotline.audit.hashing import canonical_json, chain_link, personal_digest, sha256_hex, utc_text
 from reports.models import (
     GENESIS_HASH,
     AuditChainHead,
@@ -58,29 +59,9 @@ SEAL_BATCH = 5000
 SEAL_BATCHES_PER_RUN = 100  # a run stops after this many batches; the next second goes on
 SEALER_LOCK = 0x686F746C  # "hotl": the advisory lock number the sealers share
 UNSEALED_WARNING_SECONDS = 60
-CHECKPOINT_FORMAT = "hotline-audit-checkpoint/1"
 
 
 # --- content --------------------------------------------------------------------------------
-
-
-def _utc(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
-
-
-def _canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def personal_digest(salt: str, value) -> str | None:
-    """A personal field as it enters the content: withheld or erased later, links still hold."""
-    if value is None or value == "":
-        return None
-    return _sha256(f"{salt}\n{value}".encode())
 
 
 def _plain_fields(event: Event) -> dict:
@@ -89,7 +70,7 @@ def _plain_fields(event: Event) -> dict:
         "verb": event.verb,
         "from": event.from_status,
         "to": event.to_status,
-        "at": _utc(event.at),
+        "at": utc_text(event.at),
         "actor_kind": event.actor_kind,
         "data": event.data,
     }
@@ -97,7 +78,7 @@ def _plain_fields(event: Event) -> dict:
 
 def event_content(event: Event) -> bytes:
     """What the content hash covers: every field, personal ones as salted hashes."""
-    return _canonical(
+    return canonical_json(
         _plain_fields(event)
         | {
             "actor_label": personal_digest(event.salt, event.actor_label),
@@ -108,23 +89,19 @@ def event_content(event: Event) -> bytes:
 
 
 def content_hash(event: Event) -> str:
-    return _sha256(event_content(event))
-
-
-def chain_link(seq: int, prev_chain_hash: str, event_content_hash: str) -> str:
-    return _sha256(f"{prev_chain_hash}\n{seq}\n{event_content_hash}".encode())
+    return sha256_hex(event_content(event))
 
 
 def legacy_content(event: Event, seq: int) -> bytes:
     """The content the chain from before sealing hashed (it covered the sequence number)."""
-    return _canonical(
+    return canonical_json(
         _plain_fields(event)
         | {"seq": seq, "actor_label": event.actor_label, "actor_user": event.actor_user_id}
     )
 
 
 def legacy_link(prev_chain_hash: str, event: Event, seq: int) -> str:
-    return _sha256(prev_chain_hash.encode() + b"\n" + legacy_content(event, seq))
+    return sha256_hex(prev_chain_hash.encode() + b"\n" + legacy_content(event, seq))
 
 
 # --- the state an event leaves its report in ------------------------------------------------
@@ -147,7 +124,7 @@ NOTICE_MOMENTS = (
 
 
 def _notice_state(notice: Notice) -> dict:
-    state = {name: _utc(getattr(notice, name)) for name in NOTICE_MOMENTS}
+    state = {name: utc_text(getattr(notice, name)) for name in NOTICE_MOMENTS}
     return state | {
         "status": notice.status,
         "kind": notice.kind,
@@ -161,9 +138,9 @@ def _hold_state(hold: Hold) -> dict:
     return {
         "notice": hold.notice_id,
         "agency": hold.agency_id,
-        "started_at": _utc(hold.started_at),
-        "until": _utc(hold.until),
-        "released_at": _utc(hold.released_at),
+        "started_at": utc_text(hold.started_at),
+        "until": utc_text(hold.until),
+        "released_at": utc_text(hold.released_at),
         "end_reason": hold.end_reason,
     }
 
@@ -174,8 +151,8 @@ def _escalation_state(escalation: Escalation) -> dict:
         "kind": escalation.kind,
         "channel": escalation.channel,
         "corrects": escalation.corrects_id,
-        "created_at": _utc(escalation.created_at),
-        "body_sha256": _sha256(_canonical([escalation.agency_reference, escalation.note])),
+        "created_at": utc_text(escalation.created_at),
+        "body_sha256": sha256_hex(canonical_json([escalation.agency_reference, escalation.note])),
     }
 
 
@@ -185,9 +162,9 @@ def _message_state(message: OutgoingMessage) -> dict:
         "notice": message.notice_id,
         "kind": message.kind,
         "attempt": message.attempt,
-        "created_at": _utc(message.created_at),
-        "handed_off_at": _utc(message.sent_at),
-        "body_sha256": _sha256(_canonical([*body, message.xarf])),
+        "created_at": utc_text(message.created_at),
+        "handed_off_at": utc_text(message.sent_at),
+        "body_sha256": sha256_hex(canonical_json([*body, message.xarf])),
     }
 
 
@@ -197,7 +174,7 @@ def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset())
     Reports being ``born`` in this transaction have none of those yet: no query for them."""
     states = {
         report.pk: {
-            "report": {name: _utc(getattr(report, name)) for name in REPORT_MOMENTS}
+            "report": {name: utc_text(getattr(report, name)) for name in REPORT_MOMENTS}
             | {"status": report.status},
             "notices": {},
             "holds": {},
@@ -342,137 +319,12 @@ def audit_seal() -> int:
 # --- checkpoints ----------------------------------------------------------------------------
 
 
-def signing_key_generate() -> str:
-    """A new Ed25519 private key, PEM (PKCS#8), as HOTLINE_AUDIT_SIGNING_KEY takes it."""
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-
-
-def _development_key_create(path: Path) -> None:
-    """Write a new key to ``path`` unless another process (a second worker, a parallel test
-    process) got there first: written aside, then linked into place, which fails if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f".{path.name}.{os.getpid()}")
-    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
-        file.write(signing_key_generate())
-    try:
-        os.link(aside, path)
-    except FileExistsError:
-        pass  # the other process's key stands: every process signs with the same one
-    finally:
-        aside.unlink()
-
-
-def signing_key() -> Ed25519PrivateKey:
-    """HOTLINE_AUDIT_SIGNING_KEY: a PEM private key, or the path of a file holding one.
-    Development generates one under var/ (production settings refuse to start without it)."""
-    configured = settings.HOTLINE_AUDIT_SIGNING_KEY
-    if configured.startswith("-----BEGIN"):
-        pem = configured.encode()
-    else:
-        path = Path(configured) if configured else settings.VAR_DIR / "audit-signing-key.pem"
-        if not configured and not path.exists():
-            _development_key_create(path)
-        pem = path.read_bytes()
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError("HOTLINE_AUDIT_SIGNING_KEY must be an Ed25519 private key.")
-    return key
-
-
-def public_key_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return _sha256(raw)[:16]
-
-
-@dataclass(frozen=True)
-class SignedCheckpoint:
-    """``<format> seq=<n> hash=<hex> at=<UTC time> key=<key id> sig=<base64 signature>``: the
-    signature covers the bytes before `` sig=``."""
-
-    seq: int
-    chain_hash: str
-    at: str
-    key_id: str
-    payload: str
-    signature: bytes
-
-    @property
-    def line(self) -> str:
-        return f"{self.payload} sig={base64.b64encode(self.signature).decode()}"
-
-    @classmethod
-    def parse(cls, line: str) -> "SignedCheckpoint":
-        payload, separator, signature = line.strip().rpartition(" sig=")
-        fields = dict(part.split("=", 1) for part in payload.split(" ")[1:] if "=" in part)
-        if not separator or not payload.startswith(CHECKPOINT_FORMAT + " "):
-            raise ValueError(f"not a {CHECKPOINT_FORMAT} line")
-        try:
-            return cls(
-                seq=int(fields["seq"]),
-                chain_hash=fields["hash"],
-                at=fields["at"],
-                key_id=fields["key"],
-                payload=payload,
-                signature=base64.b64decode(signature, validate=True),
-            )
-        except (KeyError, ValueError) as exc:
-            raise ValueError(
-                f"a {CHECKPOINT_FORMAT} line needs seq, hash, at, key and sig"
-            ) from exc
-
-    def signed_by(self, key: Ed25519PublicKey) -> bool:
-        try:
-            key.verify(self.signature, self.payload.encode())
-        except InvalidSignature:
-            return False
-        return True
-
-
-def _checkpoint_sign(seq: int, chain_hash: str, at: datetime) -> SignedCheckpoint:
-    key = signing_key()
-    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    kid = key_id(key.public_key())
-    payload = f"{CHECKPOINT_FORMAT} seq={seq} hash={chain_hash} at={stamp} key={kid}"
-    return SignedCheckpoint(seq, chain_hash, stamp, kid, payload, key.sign(payload.encode()))
-
-
-def _checkpoint_anchor(line: str) -> None:
-    """Hand the checkpoint outside the database: each file gets the line appended, each
-    address an e-mail. A failure is logged; the checkpoint stays in the API for auditors."""
-    addresses = [a for a in settings.HOTLINE_AUDIT_ANCHOR if "@" in a]
-    for path in (Path(a) for a in settings.HOTLINE_AUDIT_ANCHOR if "@" not in a):
-        try:
-            with path.open("a", encoding="utf-8") as anchor:
-                anchor.write(line + "\n")
-        except OSError as exc:
-            logger.error("audit checkpoint not appended to %s: %s", path, exc)
-    if addresses:
-        try:
-            send_mail("Audit checkpoint", line + "\n", None, addresses)
-        except Exception as exc:  # the next checkpoint covers this one
-            logger.error("audit checkpoint not e-mailed: %s", type(exc).__name__)
-
-
 def audit_checkpoint() -> AuditCheckpoint:
     """Seal what is queued, then sign the newest chain hash and hand it outside."""
     audit_seal()
     with transaction.atomic():
         head = _sealer_lock()
-        signed = _checkpoint_sign(head.seq, head.hash, timezone.now())
+        signed = checkpoint_sign(head.seq, head.hash, timezone.now())
         checkpoint = AuditCheckpoint.objects.create(
             seq=head.seq,
             chain_hash=head.hash,
@@ -480,7 +332,7 @@ def audit_checkpoint() -> AuditCheckpoint:
             key_id=signed.key_id,
             line=signed.line,
         )
-        transaction.on_commit(lambda: _checkpoint_anchor(signed.line))
+        transaction.on_commit(lambda: checkpoint_anchor(signed.line))
     return checkpoint
 
 
@@ -538,7 +390,7 @@ class VerifyResult:
 
 
 def _state_digest(state: dict) -> bytes:
-    return hashlib.sha256(_canonical(state)).digest()
+    return hashlib.sha256(canonical_json(state)).digest()
 
 
 @dataclass
@@ -561,26 +413,6 @@ class _Broken(Exception):
         super().__init__(problem)
         self.seq = seq
         self.problem = problem
-
-
-def checkpoints_read(lines: Iterable[str], key: Ed25519PublicKey) -> list[SignedCheckpoint]:
-    """Parse and check the signature of every checkpoint line (blank lines skipped)."""
-    checkpoints = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            checkpoint = SignedCheckpoint.parse(line)
-        except ValueError as exc:
-            raise ValueError(f"checkpoint line {number}: {exc}") from None
-        if not checkpoint.signed_by(key):
-            raise ValueError(
-                f"checkpoint line {number} (seq {checkpoint.seq}) is not signed by key "
-                f"{key_id(key)}: it was altered, or signed by another key (give it with "
-                "--public-key)."
-            )
-        checkpoints.append(checkpoint)
-    return checkpoints
 
 
 def _check_event(seal: AuditSeal, event: Event, prev_hash: str) -> None:

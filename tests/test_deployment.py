@@ -22,7 +22,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from reports.audit import signing_key_generate
+from hotline.audit.checkpoints import signing_key_generate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"

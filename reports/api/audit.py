@@ -8,8 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hotline.api import AuditKeyAuthentication, CanReadAuditCheckpoints
+from hotline.audit import checkpoints
+from hotline.schema import ERROR
 from reports import audit
-from reports.api.sla import ERROR
 
 PAGE = 500
 
@@ -48,13 +49,13 @@ class CheckpointListView(APIView):
     def get(self, request):
         params = AfterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        checkpoints = audit.checkpoints_after(params.validated_data["after"], PAGE + 1)
-        key = audit.signing_key().public_key()
+        stored = audit.checkpoints_after(params.validated_data["after"], PAGE + 1)
+        key = checkpoints.signing_key().public_key()
         return Response(
             {
-                "format": audit.CHECKPOINT_FORMAT,
-                "key_id": audit.key_id(key),
-                "public_key": audit.public_key_pem(key),
+                "format": checkpoints.CHECKPOINT_FORMAT,
+                "key_id": checkpoints.key_id(key),
+                "public_key": checkpoints.public_key_pem(key),
                 "checkpoints": [
                     {
                         "seq": c.seq,
@@ -63,8 +64,8 @@ class CheckpointListView(APIView):
                         "key_id": c.key_id,
                         "line": c.line,
                     }
-                    for c in checkpoints[:PAGE]
+                    for c in stored[:PAGE]
                 ],
-                "more": len(checkpoints) > PAGE,
+                "more": len(stored) > PAGE,
             }
         )

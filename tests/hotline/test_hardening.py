@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
-from reports.audit import signing_key_generate
+from hotline.audit.checkpoints import signing_key_generate
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"

@@ -4,6 +4,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from django.core.management.base import BaseCommand, CommandError
 
+from hotline.audit import checkpoints
 from reports import audit
 
 
@@ -50,9 +51,9 @@ class Command(BaseCommand):
         elif action == "checkpoint":
             self.stdout.write(audit.audit_checkpoint().line)
         elif action == "public-key":
-            key = audit.signing_key().public_key()
-            self.stderr.write(f"key id {audit.key_id(key)}")
-            self.stdout.write(audit.public_key_pem(key), ending="")
+            key = checkpoints.signing_key().public_key()
+            self.stderr.write(f"key id {checkpoints.key_id(key)}")
+            self.stdout.write(checkpoints.public_key_pem(key), ending="")
         else:
             self._verify(options["checkpoint"], options["public_key"])
 

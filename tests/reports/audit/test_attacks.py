@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from reports import audit, notices, workflow
+from hotline.audit import checkpoints
+from reports import notices, workflow
 from reports.audit import audit_seal, chain_link, content_hash
 from reports.models import (
     AuditChainHead,
@@ -89,7 +90,7 @@ def test_a_recomputed_chain_passes_alone_and_is_caught_by_the_checkpoints(histor
     # The auditor kept checkpoints at 4 and at 10; then event 5 is rewritten, and the service's
     # own copies of the checkpoints removed (someone with the signing key could re-sign them).
     early = tmp_path / "early.txt"
-    signed = audit._checkpoint_sign(4, AuditSeal.objects.get(seq=4).chain_hash, timezone.now())
+    signed = checkpoints.checkpoint_sign(4, AuditSeal.objects.get(seq=4).chain_hash, timezone.now())
     early.write_text(signed.line + "\n")
     late = keep_checkpoint(tmp_path)
     _rewrite_and_recompute(5)
@@ -158,8 +159,8 @@ def test_an_altered_checkpoint_is_refused(history, tmp_path):
 def test_checkpoints_signed_by_another_key_need_that_key(history, tmp_path, settings):
     kept = keep_checkpoint(tmp_path)
     old_key = tmp_path / "old.pem"
-    old_key.write_text(audit.public_key_pem(audit.signing_key().public_key()))
-    settings.HOTLINE_AUDIT_SIGNING_KEY = audit.signing_key_generate()  # the key rotated
+    old_key.write_text(checkpoints.public_key_pem(checkpoints.signing_key().public_key()))
+    settings.HOTLINE_AUDIT_SIGNING_KEY = checkpoints.signing_key_generate()  # the key rotated
 
     assert "is not signed by key" in verify_broken(kept)
     out = StringIO()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hotline.actors import Actor
+from hotline.audit import checkpoints
 from reports import audit, workflow
 from reports.audit import audit_checkpoint
 from reports.models import AuditCheckpoint, AuditSeal
@@ -108,7 +109,7 @@ def test_the_public_key_command_prints_a_pem_any_tool_reads(db):
     out = StringIO()
     call_command("audit", "public-key", stdout=out, stderr=StringIO())
     key = serialization.load_pem_public_key(out.getvalue().encode())
-    assert audit.key_id(key) == audit.key_id(audit.signing_key().public_key())
+    assert checkpoints.key_id(key) == checkpoints.key_id(checkpoints.signing_key().public_key())
 
 
 def test_a_process_that_lost_the_race_for_the_development_key_keeps_the_winners(
@@ -118,13 +119,13 @@ def test_a_process_that_lost_the_race_for_the_development_key_keeps_the_winners(
     # second must not replace the key the first already signs with, nor show a half-written file.
     settings.VAR_DIR = tmp_path
     settings.HOTLINE_AUDIT_SIGNING_KEY = ""
-    first = audit.key_id(audit.signing_key().public_key())
+    first = checkpoints.key_id(checkpoints.signing_key().public_key())
     path = tmp_path / "audit-signing-key.pem"
     written = path.read_bytes()
 
-    audit._development_key_create(path)  # the late process, which saw no file a moment ago
+    checkpoints.development_key_create(path)  # the late process, which saw no file a moment ago
 
     assert path.read_bytes() == written
-    assert audit.key_id(audit.signing_key().public_key()) == first
+    assert checkpoints.key_id(checkpoints.signing_key().public_key()) == first
     assert [p.name for p in tmp_path.iterdir()] == ["audit-signing-key.pem"]
     assert path.stat().st_mode & 0o777 == 0o600

@@ -3,8 +3,9 @@
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from hotline.audit import checkpoints
 from hotline.services import audit_api_key_create
-from reports import audit, workflow
+from reports import workflow
 from reports.audit import audit_checkpoint
 from tests.reports.factories import StaffUserFactory
 
@@ -30,9 +31,9 @@ def test_an_audit_key_reads_the_checkpoints_and_the_key_to_check_them(api_client
     assert [c["line"] for c in body["checkpoints"]] == [c.line for c in two_checkpoints]
     assert [c["seq"] for c in body["checkpoints"]] == [10, 11]
     public = serialization.load_pem_public_key(body["public_key"].encode())
-    assert body["key_id"] == audit.key_id(public) == body["checkpoints"][0]["key_id"]
+    assert body["key_id"] == checkpoints.key_id(public) == body["checkpoints"][0]["key_id"]
     for entry in body["checkpoints"]:
-        assert audit.SignedCheckpoint.parse(entry["line"]).signed_by(public)
+        assert checkpoints.SignedCheckpoint.parse(entry["line"]).signed_by(public)
     assert body["more"] is False
     after = api_client.get(CHECKPOINTS_URL, {"after": 10}).json()["checkpoints"]
     assert [c["seq"] for c in after] == [11]
