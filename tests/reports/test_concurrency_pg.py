@@ -4,18 +4,17 @@ The races run on PostgreSQL, each thread with its own connection, released toget
 """
 
 import json
-import threading
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from hotline.actors import Actor
 from hotline.url import canonicalize
 from reports.intake import partner_batch_submit, report_submit, submission_clean
 from reports.models import OPEN_STATUSES, Channel, Event, PartnerSubmission, Report, ReportStatus
 from tests.reports.factories import ReportFactory
+from tests.reports.support import run_together
 
 THREADS = 8
 ROUNDS = 3
@@ -23,21 +22,6 @@ ROUNDS = 3
 
 def url_for(round_: int) -> str:
     return f"https://race-{round_}.example.com/gallery/42?page=3"
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads that start at the same moment; return the results."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def assert_one_open_report(url: str, times: int) -> Report:

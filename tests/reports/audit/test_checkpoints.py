@@ -112,9 +112,7 @@ def test_the_public_key_command_prints_a_pem_any_tool_reads(db):
     assert checkpoints.key_id(key) == checkpoints.key_id(checkpoints.signing_key().public_key())
 
 
-def test_a_process_that_lost_the_race_for_the_development_key_keeps_the_winners(
-    tmp_path, settings
-):
+def test_a_process_that_lost_the_race_for_the_development_key_keeps_the_winners(tmp_path, settings):
     # Two workers (or parallel test processes) may both find no key and both create one: the
     # second must not replace the key the first already signs with, nor show a half-written file.
     settings.VAR_DIR = tmp_path

@@ -1,7 +1,6 @@
 """The audit trail: the database's refusals (PostgreSQL); concurrency (PostgreSQL)."""
 
 import itertools
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,6 +20,7 @@ from tests.reports.audit.support import (
     verify_broken,
 )
 from tests.reports.factories import ReportFactory
+from tests.reports.support import run_together
 
 # --- the database's refusals (PostgreSQL) -----------------------------------------------------
 
@@ -96,20 +96,6 @@ def test_truncating_everything_with_the_triggers_off_is_caught_by_the_checkpoint
 
 
 THREADS = 8
-
-
-def run_together(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.mark.postgres

@@ -1,11 +1,8 @@
 """Deadlines with a real worker, beat and Redis: 4. two sweeps at once."""
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
 
 from reports import deadlines
@@ -13,6 +10,7 @@ from reports import notices as reports_notices
 from reports.models import OutgoingMessage
 from tests.reports.factories import ProviderFactory, notice_hand_off
 from tests.reports.live_worker import wait_until
+from tests.reports.support import run_together
 from tests.reports.timers_live.support import (
     LIVE,
     SLACK,
@@ -28,21 +26,6 @@ pytestmark = LIVE
 
 
 SWEPT_NOTICES = 9
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads, each with its own connection, started together."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_two_simultaneous_sweeps_fire_each_due_notice_once(
