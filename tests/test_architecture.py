@@ -120,6 +120,19 @@ def _project_imports(path: Path) -> set[str]:
     }
 
 
+def test_the_import_rule_for_clients_sees_a_forbidden_import(tmp_path):
+    client = tmp_path / "client.py"
+    client.write_text(
+        "import dns.resolver\nfrom hotline.url import defang\nfrom hotline.models import Provider\n"
+        "from . import sibling\nimport reports.models\n"
+    )
+    assert _project_imports(client) - {"hotline.url"} == {
+        "hotline.models",
+        "reports.models",
+        "<relative import: .>",
+    }
+
+
 def test_clients_of_outside_systems_import_only_the_url_guards_of_the_project():
     integrations = ROOT / "hotline" / "integrations"
     imports = {

@@ -7,11 +7,9 @@ the report, and the limit still holds, counted in the web process's own memory.
 
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from hotline.services import provider_api_key_create
 from hotline.throttling import FailSafeCache, PublicIntakeThrottle
 from reports.models import Report
 from tests.reports.factories import ProviderFactory
+from tests.reports.live_worker import RedisServer
 
 pytestmark = pytest.mark.django_db
 
@@ -148,57 +147,22 @@ def test_the_fallback_budget_comes_back_after_the_period(cache_down, three_a_min
 
 # --- a real Redis stopped and started again ---------------------------------------------------
 
-OWN_REDIS_PORT = 6413  # a Redis of the test's own: the shared one is never stopped
-
-
-def redis_start(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            if client.ping():
-                return server
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    server.terminate()
-    raise RuntimeError(f"redis-server on port {port} did not start")
-
-
-def redis_stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    server.wait(timeout=10)
-
-
 @pytest.fixture
-def own_redis():
-    if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server on PATH")
-    server = redis_start(OWN_REDIS_PORT)
+def own_redis(tmp_path):
+    """A Redis of the test's own (the shared one is never stopped), as the throttles' cache."""
+    server = RedisServer(tmp_path)
+    server.start()
     try:
-        with override_settings(CACHES=redis_cache(OWN_REDIS_PORT)):
+        with override_settings(CACHES=redis_cache(server.port)):
             yield server
     finally:
-        if server.poll() is None:
-            redis_stop(server)
+        server.stop()
 
 
 @pytest.mark.redis
 def test_counting_moves_to_the_process_and_back_to_redis(own_redis, three_a_minute):
     client = APIClient()
-    counters = redis.Redis(port=OWN_REDIS_PORT)
+    counters = own_redis.client()
 
     def post(name):
         return client.post(INTAKE, {"url": f"https://{name}.example.com/"}, format="json")
@@ -207,16 +171,13 @@ def test_counting_moves_to_the_process_and_back_to_redis(own_redis, three_a_minu
         assert post("before").status_code == 201
         assert len(counters.keys("*public_intake*")) == 1  # counted in the shared cache
 
-        redis_stop(own_redis)
+        own_redis.stop()
         during = [post(f"during{n}").status_code for n in range(4)]
 
-        restarted = redis_start(OWN_REDIS_PORT)
-        try:
-            clock.shift(FailSafeCache.retry_seconds + 1)  # the fallback budget is still spent
-            after = post("after")
-            assert len(redis.Redis(port=OWN_REDIS_PORT).keys("*public_intake*")) == 1
-        finally:
-            redis_stop(restarted)
+        own_redis.start()
+        clock.shift(FailSafeCache.retry_seconds + 1)  # the fallback budget is still spent
+        after = post("after")
+        assert len(counters.keys("*public_intake*")) == 1
 
     assert during == [201, 201, 201, 429]
     assert after.status_code == 201  # counted in the restarted Redis, which was empty

@@ -1,7 +1,6 @@
 """The removal clock: PostgreSQL: the due index and concurrent sweeps."""
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
@@ -12,7 +11,7 @@ from reports import deadlines
 from reports.models import Notice, OutgoingMessage, Report
 from tests.reports.deadlines.support import DEADLINE, H, M, N, S, messages, reload, verbs
 from tests.reports.factories import ActionableReportFactory, ProviderFactory, notice_send
-from tests.reports.support import T0
+from tests.reports.support import T0, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -67,17 +66,7 @@ def test_two_sweeps_at_once_fire_each_due_notice_once(policy, monkeypatch):
             for _ in range(20)
         ]
         clock.move_to(DEADLINE)
-        barrier = threading.Barrier(2)
-
-        def sweep(_):
-            try:
-                barrier.wait(timeout=30)
-                return deadlines.sweep_due(batch=5)
-            finally:
-                connection.close()
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(sweep, range(2)))
+        results = run_together(2, lambda _: deadlines.sweep_due(batch=5))
 
     assert sum(r.notices.get("overdue", 0) for r in results) == 20
     assert all(r.failed == [] for r in results)
