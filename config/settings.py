@@ -255,6 +255,8 @@ elif PRODUCTION:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# A mail server that hangs must not hold a delivery (and the report it locks) for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=HOTLINE_ORG_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_MAX_BODY_BYTES = env.int("HOTLINE_MAX_BODY_BYTES", default=64 * 1024)

@@ -58,12 +58,14 @@ def role_permissions() -> dict[str, set[str]]:
     return roles
 
 
-def roles_sync(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> None:
+def roles_sync(*, using: str = DEFAULT_DB_ALIAS, app_config=None, **_signal) -> None:
     """Make each group hold exactly its role's permissions (a post_migrate receiver).
 
-    Permissions not created yet (an app later in the same migrate) are left out; the signal
-    for that app runs this again.
+    The signal comes once per installed app; only those that grant anything sync. Permissions
+    not created yet (an app later in the same migrate) are left out: that app's signal syncs again.
     """
+    if app_config is not None and not getattr(app_config, "role_grants", None):
+        return
     from django.contrib.auth.models import Group, Permission
 
     for role, codes in role_permissions().items():

@@ -1,8 +1,11 @@
 """Sending a notice: exactly once."""
 
+import socket
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 
 from reports import notices
 from reports.deadlines import sweep_due
@@ -84,3 +87,26 @@ def test_redelivery_delivers_a_message_whose_delivery_task_was_lost(actor, clock
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"no reference copy of the schemas at {SHARED}")
 def test_the_bundled_xarf_schemas_are_the_reference_copy():
     assert schema_files(BUNDLED) == schema_files(SHARED)
+
+
+def test_a_mail_server_that_never_answers_fails_the_attempt_within_the_timeout(actor, settings):
+    # A real SMTP port that accepts the connection and says nothing: without a timeout the
+    # delivery (and the report it locks) would wait for ever.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 1
+        send(ActionableReportFactory(), actor)
+        message = OutgoingMessage.objects.get()
+        started = time.monotonic()
+        assert notices.message_deliver(message.pk) is False
+        assert time.monotonic() - started < 10
+    message.refresh_from_db()
+    assert message.sent_at is None and "timed out" in message.last_error
+
+
+def test_the_service_sets_a_mail_timeout_by_default():
+    assert django_settings.EMAIL_TIMEOUT == 20
