@@ -14,13 +14,26 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.dispatch import Signal
 
-from hotline.models import Agency, PartnerHotline, Provider, ProviderDomain, ProviderNetwork
+from hotline.models import (
+    Agency,
+    PartnerHotline,
+    Provider,
+    ProviderASN,
+    ProviderDomain,
+    ProviderNetwork,
+)
 from hotline.url import canonicalize
 from hotline.validators import country_code_clean, directory_name
 
 LINE = "__line__"
 MAX_ASN = 4_294_967_295
 SECTIONS = ("providers", "partners", "agencies")
+# What a provider is matched by; each value belongs to one provider.
+RANGES = (
+    ("domains", ProviderDomain, "suffix"),
+    ("networks", ProviderNetwork, "cidr"),
+    ("asns", ProviderASN, "asn"),
+)
 
 
 # Sent inside the writing transaction, with ``actor``, ``verb`` and ``data``: the case's audit
@@ -37,7 +50,7 @@ def provider_state(provider: Provider) -> dict:
         "abuse_email": provider.abuse_email,
         "deadline_hours": provider.deadline_hours,
         "active": provider.active,
-        "asns": sorted(provider.asns or []),
+        "asns": sorted(provider.asns.values_list("asn", flat=True)),
         "domains": sorted(provider.domains.values_list("suffix", flat=True)),
         "networks": sorted(provider.networks.values_list("cidr", flat=True)),
     }
@@ -286,12 +299,9 @@ def directory_parse(text: str) -> dict[str, list[dict]]:
 
 
 def _check_ranges_unique(providers: list[dict]) -> list[str]:
-    """A domain or network belongs to one provider, in the file and in the database."""
+    """A domain, network or ASN belongs to one provider, in the file and in the database."""
     problems = []
-    for kind, model, column in (
-        ("domains", ProviderDomain, "suffix"),
-        ("networks", ProviderNetwork, "cidr"),
-    ):
+    for kind, model, column in RANGES:
         owner: dict[str, str] = {}
         line: dict[str, int] = {}
         for provider in providers:
@@ -338,8 +348,6 @@ def _apply(model, values: dict, result: LoadResult, label: str, related=None):
         result.unchanged.append(f"{label} {row.name}")
 
 
-RANGES = (("domains", ProviderDomain, "suffix"), ("networks", ProviderNetwork, "cidr"))
-
 
 def _ranges_release(providers: list[dict]) -> dict[str, set[str]]:
     """Delete the domains and networks each provider no longer lists, before any is added, so
@@ -375,7 +383,7 @@ def directory_load(text: str, *, actor) -> LoadResult:
     result = LoadResult()
     released = _ranges_release(parsed["providers"])
     for entry in parsed["providers"]:
-        values = {k: v for k, v in entry.items() if k not in ("domains", "networks", LINE)}
+        values = {k: v for k, v in entry.items() if k not in ("domains", "networks", "asns", LINE)}
         _apply(
             Provider,
             values,
@@ -399,7 +407,7 @@ def directory_load(text: str, *, actor) -> LoadResult:
 
 def directory_export() -> dict[str, list[dict]]:
     """The directory in the shape ``directory_load`` reads."""
-    providers = Provider.objects.prefetch_related("domains", "networks")
+    providers = Provider.objects.prefetch_related("domains", "networks", "asns")
     return {
         "providers": [
             {
@@ -408,7 +416,7 @@ def directory_export() -> dict[str, list[dict]]:
                 "abuse_email": p.abuse_email,
                 "domains": sorted(d.suffix for d in p.domains.all()),
                 "networks": sorted(n.cidr for n in p.networks.all()),
-                "asns": p.asns,
+                "asns": sorted(a.asn for a in p.asns.all()),
                 "deadline_hours": p.deadline_hours,
                 "active": p.active,
             }

@@ -3,6 +3,7 @@
 import ipaddress
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -15,7 +16,6 @@ class Provider(models.Model):
     name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[validate_country_code])
     abuse_email = models.EmailField()
-    asns = models.JSONField(default=list, blank=True, help_text=_("Autonomous system numbers."))
     deadline_hours = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Overrides the hotline's removal deadline.")
     )
@@ -39,38 +39,218 @@ class ProviderDomain(models.Model):
         return self.suffix
 
 
-def address_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+def address_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address | str) -> str:
     """A fixed-width key that sorts like the address: IPv4 is placed in IPv4-mapped IPv6 space."""
+    if isinstance(address, str):
+        address = ipaddress.ip_address(address)
     if address.version == 4:
         address = ipaddress.IPv6Address(f"::ffff:{address}")
     return f"{int(address):032x}"
 
 
-class ProviderNetwork(models.Model):
-    """An IPv4 or IPv6 range (CIDR) the provider hosts; its bounds make look-ups an index scan."""
+class AddressRange(models.Model):
+    """An IPv4 or IPv6 range (CIDR); its bounds make "which ranges hold this address" an index
+    scan."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="networks")
-    cidr = models.CharField(max_length=49, unique=True)
+    cidr = models.CharField(max_length=49)
     first_address = models.CharField(max_length=32, editable=False)
     last_address = models.CharField(max_length=32, editable=False)
     prefix_length = models.PositiveSmallIntegerField(editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.cidr
+
+    def save(self, *args, **kwargs):
+        self.prefix_length = _bounds_set(self)
+        super().save(*args, **kwargs)
+
+
+def _bounds_set(row) -> int:
+    """Normalise ``row.cidr`` and set its bounds; returns its prefix length in IPv6 space."""
+    network = ipaddress.ip_network(row.cidr, strict=False)
+    row.cidr = str(network)
+    row.first_address = address_key(network.network_address)
+    row.last_address = address_key(network.broadcast_address)
+    # Mapped into IPv6 space, an IPv4 /24 is a /120: compare lengths in that space.
+    return network.prefixlen + (96 if network.version == 4 else 0)
+
+
+class ProviderNetwork(AddressRange):
+    """A range the provider hosts."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="networks")
+    cidr = models.CharField(max_length=49, unique=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["first_address", "last_address"], name="network_bounds_idx")
         ]
 
+
+class ProviderASN(models.Model):
+    """An autonomous system the provider operates: addresses it originates are the provider's."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="asns")
+    asn = models.PositiveBigIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["asn"]
+        verbose_name = "provider ASN"
+
     def __str__(self):
-        return self.cidr
+        return f"AS{self.asn}"
+
+
+class HostRule(models.Model):
+    """What the directory knows about a host that the addresses alone would get wrong.
+
+    A CDN or reverse proxy (by AS or range) stands in front of the real host: notices go to the
+    CDN's abuse channel and the report says so. A platform (by domain) is where its users'
+    content is, wherever its addresses point. A host rule (by domain) names the provider outright.
+    """
+
+    class Kind(models.TextChoices):
+        CDN = "cdn", _("CDN or reverse proxy (by AS or range)")
+        PLATFORM = "platform", _("platform: its domain decides (by domain)")
+        HOST = "host", _("this host belongs to the provider (by domain)")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="host_rules",
+        help_text=_("Who receives the notices: the CDN, the platform or the host's provider."),
+    )
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text=_("A domain suffix: example.com matches a.example.com."),
+    )
+    asn = models.PositiveBigIntegerField(null=True, blank=True)
+    cidr = models.CharField(max_length=49, blank=True)
+    first_address = models.CharField(max_length=32, blank=True, editable=False)
+    last_address = models.CharField(max_length=32, blank=True, editable=False)
+    note = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "domain", "asn", "cidr"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="cdn", domain="")
+                    & (Q(asn__isnull=False, cidr="") | (Q(asn__isnull=True) & ~Q(cidr="")))
+                )
+                | (Q(kind__in=["platform", "host"], asn__isnull=True, cidr="") & ~Q(domain="")),
+                name="host_rule_matches_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~Q(domain=""), name="one_rule_per_domain"
+            ),
+            models.UniqueConstraint(
+                fields=["asn"], condition=Q(asn__isnull=False), name="one_rule_per_asn"
+            ),
+            models.UniqueConstraint(
+                fields=["cidr"], condition=~Q(cidr=""), name="one_rule_per_cidr"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.domain or self.cidr or f'AS{self.asn}'}"
 
     def save(self, *args, **kwargs):
-        network = ipaddress.ip_network(self.cidr, strict=False)
-        self.cidr = str(network)
-        self.first_address = address_key(network.network_address)
-        self.last_address = address_key(network.broadcast_address)
-        # Mapped into IPv6 space, an IPv4 /24 is a /120: compare lengths in that space.
-        self.prefix_length = network.prefixlen + (96 if network.version == 4 else 0)
+        if self.cidr:
+            _bounds_set(self)
         super().save(*args, **kwargs)
+
+
+class ProviderCandidate(models.Model):
+    """A provider the hosting lookup found in registry data (RDAP) that the directory does not
+    know. No notice goes to a candidate: a supervisor checks the contact and approves it, which
+    creates (or extends) a directory entry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for a supervisor")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    network_handle = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, blank=True, help_text=_("The holder's country."))
+    abuse_email = models.EmailField(blank=True)
+    abuse_note = models.CharField(max_length=300, blank=True)
+    networks = models.JSONField(default=list)
+    asn = models.PositiveBigIntegerField(null=True, blank=True)
+    source_url = models.CharField(max_length=500)
+    looked_up_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates"
+    )
+    decided_by_label = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "provider candidate"
+        permissions = [("decide_providercandidate", "Can approve or reject provider candidates")]
+
+    def __str__(self):
+        return f"{self.name} ({self.network_handle})"
+
+
+# The hosting lookup's cache: what DNS and the registries said, kept for HOTLINE_LOOKUP_TTL so
+# that a batch of URLs on one host costs one lookup. Operational data, refreshed in place.
+
+
+class HostResolution(models.Model):
+    host = models.CharField(max_length=255, unique=True)
+    cnames = models.JSONField(default=list)
+    addresses = models.JSONField(default=list)
+    error = models.CharField(max_length=32, blank=True, help_text=_("The DNS failure, if any."))
+    looked_up_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.host
+
+
+class AddressLookup(models.Model):
+    """Per address: the AS that originates it, and the last registry failure (not retried at
+    once)."""
+
+    address = models.CharField(max_length=45, unique=True)
+    asn = models.PositiveBigIntegerField(null=True, blank=True)
+    asn_prefix = models.CharField(max_length=49, blank=True)
+    asn_error = models.CharField(max_length=32, blank=True)
+    looked_up_at = models.DateTimeField()
+    rdap_error = models.CharField(max_length=32, blank=True)
+    rdap_retry_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.address
+
+
+class RegistryNetwork(AddressRange):
+    """An IP network as its registry describes it (RDAP): holder, country, abuse contact."""
+
+    handle = models.CharField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    holder = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    cidrs = models.JSONField(default=list)
+    abuse_email = models.EmailField(blank=True)
+    abuse_note = models.CharField(max_length=300, blank=True)
+    source_url = models.CharField(max_length=500)
+    looked_up_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["first_address", "last_address"], name="registry_bounds_idx")
+        ]
 
 
 class PartnerHotline(models.Model):

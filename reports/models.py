@@ -173,6 +173,26 @@ class Report(models.Model):
         related_name="reports",
     )
     hosting_country = models.CharField(max_length=2, blank=True, editable=False)
+    hosting_lookup = models.ForeignKey(
+        "HostingLookup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+        help_text=_("The newest finished hosting lookup."),
+    )
+    hosting_changed = models.ForeignKey(
+        "HostingLookup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+        help_text=_(
+            "A lookup before a hand-off found the host elsewhere: the message waits for an analyst."
+        ),
+    )
     forwarded_to = models.ForeignKey(
         "hotline.PartnerHotline",
         null=True,
@@ -217,6 +237,11 @@ class Report(models.Model):
                 condition=Q(status=ReportStatus.ACTIONABLE, provider__isnull=False),
                 name="report_ready_idx",
             ),
+            models.Index(
+                fields=["status_changed_at"],
+                condition=Q(hosting_changed__isnull=False),
+                name="report_hosting_changed_idx",
+            ),
         ]
         permissions = [
             ("triage_report", "Can claim, assess, mark duplicate, set hosting and forward"),
@@ -232,6 +257,75 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class HostingLookup(models.Model):
+    """One run of the hosting lookup for a report (reports/hosting.py): each step it took, what
+    it found, and what it suggests. Never the URL's content: only DNS and registry data."""
+
+    class Purpose(models.TextChoices):
+        INTAKE = "intake", _("on intake")
+        ON_DEMAND = "on_demand", _("asked for by an analyst")
+        DELIVERY = "delivery", _("before a hand-off")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to run")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed, not retried")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="lookups")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    # When a worker may next take it: a claimed lookup is leased, so one lost with its worker or
+    # with the broker is taken again by the resume task.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    steps = models.JSONField(default=list)
+    cnames = models.JSONField(default=list)
+    addresses = models.JSONField(default=list)
+    provider = models.ForeignKey(
+        "hotline.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    candidate = models.ForeignKey(
+        "hotline.ProviderCandidate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lookups",
+    )
+    partner = models.ForeignKey(
+        "hotline.PartnerHotline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Hosted abroad in a country this partner covers: forward to it."),
+    )
+    country = models.CharField(max_length=2, blank=True)
+    behind_cdn = models.BooleanField(default=False)
+    abuse_email = models.EmailField(blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    resolved = models.BooleanField(
+        default=False, help_text=_("DNS (or the URL itself) gave at least one public address.")
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="lookup_pending_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"lookup {self.pk} of {self.report_id}"
+
+    @property
+    def attribution(self) -> tuple:
+        """Where it says the content is: compared before a hand-off to spot a moved host."""
+        return (self.provider_id, self.candidate_id, self.country)
 
 
 class Event(models.Model):
@@ -450,6 +544,22 @@ class Notice(models.Model):
     provider = models.ForeignKey(
         "hotline.Provider", on_delete=models.PROTECT, related_name="notices"
     )
+    # Database defaults too: bulk and raw writers need not know these columns.
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The hosting country when the notice was made."),
+    )
+    lookup = models.ForeignKey(
+        HostingLookup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The hosting lookup the notice was based on."),
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.VOLUNTARY)
     status = models.CharField(max_length=16, choices=Status.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -481,6 +591,11 @@ class Notice(models.Model):
     dispute_reason = models.TextField(max_length=2000, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(max_length=500, blank=True)
+    moved = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Withdrawn because the content moved to another host: not this provider's."),
+    )
     repeats_sent = models.PositiveIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     held_seconds = models.PositiveIntegerField(

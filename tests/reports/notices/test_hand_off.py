@@ -152,10 +152,13 @@ def test_reminders_and_repeats_state_the_notice_deadline_from_its_first_hand_off
 
 @pytest.mark.django_db(transaction=True)
 def test_the_hand_off_migration_keeps_sent_deadlines_and_holds_back_unsent_notices():
-    before, after = ("reports", "0007_queue_partial_indexes"), ("reports", "0009_notice_handoff")
+    # The directory as it was then too: the state's Provider must match its table.
+    directory = ("hotline", "0005_directory_names")
+    before = [("reports", "0007_queue_partial_indexes"), directory]
+    after = [("reports", "0009_notice_handoff"), directory]
     executor = MigrationExecutor(connection)
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
     provider = old.get_model("hotline", "Provider").objects.create(
         name="Old Hosting", country="DE", abuse_email="abuse@old.example"
     )
@@ -181,8 +184,8 @@ def test_the_hand_off_migration_keeps_sent_deadlines_and_holds_back_unsent_notic
     ended = notice("cccc", "removed", mail_sent=False)
 
     executor = MigrationExecutor(connection)
-    executor.migrate([after])
-    new = executor.loader.project_state([after]).apps
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
     rows = new.get_model("reports", "Notice").objects.in_bulk()
     assert (rows[told].status, rows[told].handed_off_at) == ("open", T0)
     assert (rows[told].deadline_at, rows[told].due_at) == (T0 + timedelta(hours=24), T0)
