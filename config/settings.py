@@ -255,6 +255,13 @@ elif PRODUCTION:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+if not PRODUCTION and EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+    EMAIL_HOST = globals().get("EMAIL_HOST", "localhost")
+    if EMAIL_HOST not in ("localhost", "127.0.0.1", "::1"):
+        raise ImproperlyConfigured(
+            f"EMAIL_URL names {EMAIL_HOST}: outside production, mail goes only to a server on "
+            "127.0.0.1 (e.g. smtp://127.0.0.1:1025)."
+        )
 # A mail server that hangs must not hold a delivery (and the report it locks) for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=HOTLINE_ORG_EMAIL)
@@ -328,6 +335,60 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker whose broker is gone keeps retrying, however long the outage (Celery gives up after
 # 100 attempts by default, about 47 minutes).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# --- Outside systems and the hosting lookup (README: hosting lookup) ------------------------
+# Outside production every client of an outside system reaches only 127.0.0.1: HOTLINE_SANDBOX
+# maps names and documentation ranges to loopback ports (hotline/outside.py); by default, the
+# stand-in DNS and RDAP servers that `make run` starts (python -m sandbox).
+SANDBOX_DNS_PORT = 8053
+SANDBOX_RDAP_PORT = 8443
+SANDBOX_RDAP_NAMES = (
+    "rdap.example.net",
+    "rdap.arin.net",
+    "rdap.db.ripe.net",
+    "rdap.apnic.net",
+    "rdap.lacnic.net",
+    "rdap.afrinic.net",
+)
+if PRODUCTION and env.str("HOTLINE_SANDBOX", default=""):
+    raise ImproperlyConfigured(
+        "HOTLINE_SANDBOX is for development and tests: production reaches the real systems."
+    )
+HOTLINE_SANDBOX = (
+    None
+    if PRODUCTION
+    else env.str(
+        "HOTLINE_SANDBOX",
+        default=",".join(
+            f"{name}:443=127.0.0.1:{SANDBOX_RDAP_PORT}" for name in SANDBOX_RDAP_NAMES
+        ),
+    )
+)
+# Certificates of outside servers are checked against this bundle (default: certifi's); the
+# sandbox's stand-ins are signed by a CA of their own.
+HOTLINE_OUTSIDE_CA_FILE = env.str(
+    "HOTLINE_OUTSIDE_CA_FILE", default="" if PRODUCTION else str(VAR_DIR / "sandbox" / "ca.pem")
+)
+# Resolvers the lookup asks (host:port, comma-separated), never the system's resolv.conf.
+HOTLINE_DNS_RESOLVERS = env.str(
+    "HOTLINE_DNS_RESOLVERS", default="" if PRODUCTION else f"127.0.0.1:{SANDBOX_DNS_PORT}"
+)
+HOTLINE_DNS_TIMEOUT = env.float("HOTLINE_DNS_TIMEOUT", default=3.0)
+# Team Cymru's IP-to-ASN DNS zones (IPv4, IPv6): they see every address looked up. Empty: no
+# ASN step.
+HOTLINE_ASN_ZONES = env.list(
+    "HOTLINE_ASN_ZONES", default=["origin.asn.cymru.com", "origin6.asn.cymru.com"]
+)
+HOTLINE_RDAP_TIMEOUT = env.float("HOTLINE_RDAP_TIMEOUT", default=5.0)
+HOTLINE_RDAP_MAX_BYTES = env.int("HOTLINE_RDAP_MAX_BYTES", default=1_000_000)
+HOTLINE_RDAP_BOOTSTRAP_DIR = Path(
+    env.str("HOTLINE_RDAP_BOOTSTRAP_DIR", default=str(BASE_DIR / "hotline" / "data" / "rdap"))
+)
+# How long DNS and registry answers are reused (a batch of URLs on one host costs one lookup).
+HOTLINE_LOOKUP_TTL = env.str("HOTLINE_LOOKUP_TTL", default="12h")
+HOTLINE_LOOKUP_USER_AGENT = env.str(
+    "HOTLINE_LOOKUP_USER_AGENT",
+    default=f"{HOTLINE_ORG_NAME} hosting lookup (+{HOTLINE_PUBLIC_URL})",
+)
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 # The audit trail (reports/audit.py): the checkpoint signing key (a PEM Ed25519 private key or

@@ -89,11 +89,12 @@ _IPV4_COMPATIBLE = IPv6Network("::/96")  # deprecated (RFC 4291), but an OS may 
 _NAT64 = IPv6Network("64:ff9b::/96")
 
 
-def non_public_reason(address: Address) -> str | None:
+def non_public_reason(address: Address, *, documentation_admitted: bool = False) -> str | None:
     """Why ``address`` is not a public web server's address, as a phrase; None if it is one.
 
-    The phrase completes "The address X is ...". This is the one place that decides, so an
-    allowance (say, the documentation ranges in a non-production setting) belongs here.
+    The phrase completes "The address X is ...". This is the one place that decides: with
+    ``documentation_admitted`` (the sandbox outside production, hotline.outside) the
+    documentation ranges, where demo and test hosts live, count as public.
     """
     if address.is_unspecified:
         return "the unspecified address, which stands for the computer it is typed on"
@@ -104,7 +105,7 @@ def non_public_reason(address: Address) -> str | None:
         if embedded is not None:
             form, inside = embedded
             for ipv4 in inside:
-                reason = non_public_reason(ipv4)
+                reason = non_public_reason(ipv4, documentation_admitted=documentation_admitted)
                 if reason is not None:
                     return f"the {form} form of {ipv4}, {reason}"
             return None
@@ -115,6 +116,8 @@ def non_public_reason(address: Address) -> str | None:
     registry = _IPV4_SPECIAL_PURPOSE if address.version == 4 else _IPV6_SPECIAL_PURPOSE
     for network, name in registry:
         if address in network:
+            if documentation_admitted and name.startswith("Documentation"):
+                return None
             if name in _PRIVATE_USE:
                 return f"a private address ({name}, {network}), which is not on the public internet"
             return (
