@@ -399,7 +399,19 @@ HOTLINE_AUDIT_ANCHOR = env.list("HOTLINE_AUDIT_ANCHOR", default=[])
 HOTLINE_AUDIT_CHECKPOINT_SECONDS = env.int("HOTLINE_AUDIT_CHECKPOINT_SECONDS", default=300)
 # Extra sections of /healthz, each a function returning a dict (the lower app cannot import them).
 HOTLINE_HEALTH_DETAILS = {"audit": "reports.audit.audit_health"}
+# Each kind of work in its own queue with its own worker (README: processes), so a slow DNS
+# server or registry never holds up the deadlines.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "reports.tasks.hosting_lookups_run": {"queue": "lookups"},
+    "reports.tasks.hosting_lookups_resume": {"queue": "lookups"},
+}
 CELERY_BEAT_SCHEDULE = {
+    # Lookups whose task was lost with the broker or whose retry is due.
+    "resume-hosting-lookups": {
+        "task": "reports.tasks.hosting_lookups_resume",
+        "schedule": 30.0,
+    },
     # Seals the events written since the last second, and writes the checkpoints.
     "audit-seal": {
         "task": "reports.tasks.audit_tick",

@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from hotline.actors import Actor
 from hotline.errors import DomainError
 from hotline.pagination import EstimatedCountPaginator
-from hotline.selectors import provider_suggest
 from hotline.url import defang
-from reports import forms, workflow
+from reports import forms, hosting, workflow
 from reports.models import (
+    RUNNING_NOTICE_STATUSES,
     Escalation,
     Event,
     Hold,
+    HostingLookup,
     Notice,
     OutgoingMessage,
     Report,
@@ -51,7 +52,21 @@ TRANSITION_VIEWS = {
     "send_notice": (forms.SendNoticeForm, workflow.report_send_notice),
     "confirm_removal": (forms.RemovalForm, workflow.report_confirm_removal),
     "withdraw_notice": (forms.WithdrawNoticeForm, workflow.report_withdraw_notice),
+    "hosting_move_follow": (None, workflow.report_hosting_move_follow),
+    "hosting_move_dismiss": (forms.HostingMoveDismissForm, workflow.report_hosting_move_dismiss),
 }
+# Shown only while a hosting change waits for a decision.
+HOSTING_CHANGE_TRANSITIONS = {"hosting_move_follow", "hosting_move_dismiss"}
+
+
+def lookup_suggestion(lookup: HostingLookup | None):
+    """The directory provider the lookup points at (a candidate only once approved)."""
+    if lookup is None:
+        return None
+    if lookup.provider is not None:
+        return lookup.provider
+    candidate = lookup.candidate
+    return candidate.provider if candidate is not None and candidate.provider else None
 
 
 def time_left(notice: Notice):
@@ -287,8 +302,10 @@ class ReportAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)
+        lookup = self.admin_site.admin_view(self.lookup_view)
         return [
             path("<int:object_id>/transition/<str:name>/", view, name="reports_report_transition"),
+            path("<int:object_id>/hosting-lookup/", lookup, name="reports_report_lookup"),
             *super().get_urls(),
         ]
 
@@ -296,24 +313,54 @@ class ReportAdmin(admin.ModelAdmin):
         report = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if report is not None:
-            suggested = provider_suggest(report.host)
-            extra_context["transitions"] = self._transition_forms(request, report, suggested)
+            lookup = report.hosting_lookup
+            suggested = lookup_suggestion(lookup)
+            running = report.notices.filter(status__in=RUNNING_NOTICE_STATUSES).first()
+            extra_context["transitions"] = self._transition_forms(
+                request, report, suggested, running
+            )
             extra_context["exact_url"] = report.canonical_url
             extra_context["exact_url_defanged"] = defang(report.canonical_url)
             extra_context["suggested_provider"] = suggested
+            extra_context["lookup"] = lookup
+            extra_context["lookup_pending"] = report.lookups.filter(
+                status=HostingLookup.Status.PENDING
+            ).exists()
+            extra_context["hosting_changed"] = report.hosting_changed
+            extra_context["running_notice"] = running
+            extra_context["can_look_up"] = request.user.has_perm("reports.triage_report")
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _transition_forms(self, request, report, suggested):
+    def lookup_view(self, request, object_id):
+        if request.method != "POST":
+            return redirect("admin:reports_report_change", object_id)
+        report = get_object_or_404(Report, pk=object_id)
+        if not request.user.has_perm("reports.triage_report"):
+            raise PermissionDenied
+        hosting.lookup_request(report.pk, actor=Actor.for_user(request.user))
+        self.message_user(
+            request,
+            f"{report.reference}: looking the host up again; reload in a moment.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:reports_report_change", report.pk)
+
+    def _transition_forms(self, request, report, suggested, running):
         entries = []
         for transition in workflow.transitions_allowed(report, request.user):
             if transition.name not in TRANSITION_VIEWS:
                 continue
+            if transition.name in HOSTING_CHANGE_TRANSITIONS and report.hosting_changed_id is None:
+                continue
+            if transition.name == "set_hosting" and running is not None:
+                continue  # refused while a notice runs: it names its provider and country
             form_class, _ = TRANSITION_VIEWS[transition.name]
             form = None
             if form_class is not None:
                 initial = {}
                 if transition.name == "set_hosting" and suggested is not None:
-                    initial = {"provider": suggested, "country": suggested.country}
+                    country = report.hosting_lookup.country or suggested.country
+                    initial = {"provider": suggested, "country": country}
                 form = form_class(prefix=transition.name, initial=initial)
             url = reverse("admin:reports_report_transition", args=[report.pk, transition.name])
             entries.append({"transition": transition, "form": form, "url": url})

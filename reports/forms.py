@@ -141,3 +141,10 @@ class RemovalForm(TransitionForm):
 
 class WithdrawNoticeForm(TransitionForm):
     reason = forms.CharField(max_length=500)
+
+
+class HostingMoveDismissForm(TransitionForm):
+    reason = forms.CharField(
+        max_length=500,
+        help_text="Why the notice keeps running (e.g. the old host still serves it).",
+    )

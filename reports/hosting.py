@@ -67,6 +67,8 @@ BACKOFF = (
 REGISTRY_RETRY = timedelta(minutes=5)
 NEGATIVE_DNS_TTL = timedelta(minutes=5)
 RESUME_BATCH = 200
+# A delivery retried within this reuses the check of the attempt before.
+DELIVERY_CHECK_REUSE = timedelta(minutes=10)
 TRANSIENT_DNS = {"servfail", "timeout", "refused"}
 TRANSIENT_RDAP = {"rate_limited", "server_error", "timeout", "connect", "tls"}
 ACTOR = Actor.system("hosting lookup")
@@ -155,6 +157,17 @@ def hand_off_allowed(notice: Notice) -> bool:
     report = notice.report
     if report.hosting_changed_id is not None:
         return False  # an analyst decides first
+    recent = (
+        HostingLookup.objects.filter(
+            report=report,
+            purpose=HostingLookup.Purpose.DELIVERY,
+            finished_at__gte=timezone.now() - DELIVERY_CHECK_REUSE,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if recent is not None:  # a retried attempt: the check a moment ago stands
+        return not _moved(notice, recent)
     with transaction.atomic():
         lookup = HostingLookup.objects.create(
             report=report,

@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from hotline.actors import Actor
 from hotline.url import CanonicalURL, canonicalize, refuse_embedded_payload
-from reports import workflow
+from reports import hosting, workflow
 from reports.audit import event_build, events_append
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
     OPEN_STATUSES,
     Channel,
     Event,
+    HostingLookup,
     PartnerSubmission,
     Report,
     ReporterCategory,
@@ -239,6 +240,8 @@ def _report_file(report: Report, actor: Actor, now) -> None:
         report.previous = newest
     report.save(force_insert=True)
     events_append([_event_build(report, actor, now)])
+    if original is None:
+        hosting.lookups_request([report], HostingLookup.Purpose.INTAKE)
 
 
 # --- Partner batches --------------------------------------------------------------------------
@@ -369,4 +372,6 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
             + Case(*(When(pk=pk, then=count) for pk, count in added_to_existing.items()))
         )
     events_append(_event_build(report, actor, now) for _, report in filed)
+    # One lookup per new report; their DNS and registry answers are shared through the cache.
+    hosting.lookups_request(originals, HostingLookup.Purpose.INTAKE)
     return filed

@@ -26,9 +26,10 @@ from referencing import Registry, Resource
 
 from hotline.actors import Actor
 from hotline.url import defang
+from reports import hosting
 from reports.audit import event_build, events_append
 from reports.broker import broker_send
-from reports.models import Channel, Notice, OutgoingMessage, Report
+from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ XARF_DIR = Path(__file__).resolve().parent / "xarf" / "v4"
 XARF_VERSION = "4.2.0"
 XARF_CSAM_SCHEMA = "https://xarf.org/schemas/v4/types/content-csam.json"
 DELIVER_TASK = "reports.tasks.message_deliver"
+# Before these go, the host is looked up again: a moved host stops them.
+HOSTING_CHECKED = (OutgoingMessage.Kind.NOTICE, OutgoingMessage.Kind.REPEAT)
 # X-ARF's pattern for its optional `domain` field (IP literals and odd names are left out).
 DOMAIN_NAME = re.compile(r"([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z]{2,}")
 
@@ -148,12 +151,12 @@ def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: st
             )
     except IntegrityError:
         return False
-    transaction.on_commit(lambda: _deliver_later(message.pk))
+    transaction.on_commit(lambda: message_deliver_later(message.pk))
     return True
 
 
-def _deliver_later(message_id: int) -> None:
-    broker_send(DELIVER_TASK, [message_id])  # else the sweep delivers what is left unsent
+def message_deliver_later(message_id: int) -> None:
+    broker_send(DELIVER_TASK, [message_id])  # else redelivery finds what is left unsent
 
 
 # A message left unsent this long (its delivery task lost, or its attempt failed) is tried again
@@ -165,7 +168,10 @@ def messages_redeliver() -> int:
     """Deliver every message left unsent past the grace period; how many went. Runs on its own
     beat entry, never inside the deadline sweep: a slow mail server cannot delay a deadline."""
     unsent = OutgoingMessage.objects.filter(
-        sent_at__isnull=True, created_at__lte=timezone.now() - UNSENT_GRACE
+        sent_at__isnull=True,
+        created_at__lte=timezone.now() - UNSENT_GRACE,
+        # Held until an analyst decides where the content is now.
+        notice__report__hosting_changed__isnull=True,
     ).values_list("pk", flat=True)
     return sum(message_deliver(pk) for pk in unsent)
 
@@ -178,11 +184,22 @@ def message_deliver(message_id: int) -> bool:
     """
     from reports.workflow import notice_hand_off  # a transition (the workflow imports this module)
 
-    kind, report_id = (
-        OutgoingMessage.objects.filter(pk=message_id)
-        .values_list("kind", "notice__report_id")
+    message = (
+        OutgoingMessage.objects.select_related("notice__report", "notice__lookup")
+        .filter(pk=message_id, sent_at__isnull=True)
         .first()
-    ) or (None, None)
+    )
+    if message is None:
+        return False
+    kind, report_id = message.kind, message.notice.report_id
+    # Where the content is now, before the provider is told (outside every lock: it may ask DNS
+    # and the registries).
+    if (
+        kind in HOSTING_CHECKED
+        and _would_go(message)
+        and not hosting.hand_off_allowed(message.notice)
+    ):
+        return False
     with transaction.atomic():
         # Locked before the message, in the order every transition takes them: a hand-off is
         # recorded in the report's audit trail.
@@ -204,6 +221,17 @@ def message_deliver(message_id: int) -> bool:
             return False
         _hand_off_event_append(message, report, at)
         return True
+
+
+def _would_go(message: OutgoingMessage) -> bool:
+    """A notice waiting for a hold's release, or a message of a notice that ended, is not about
+    to be handed off: no lookup for it."""
+    notice = message.notice
+    if message.kind == OutgoingMessage.Kind.NOTICE:
+        return notice.status == Notice.Status.DELIVERING and notice.report.status not in (
+            ReportStatus.ON_HOLD,
+        )
+    return notice.is_running
 
 
 def message_send(message: OutgoingMessage, notice: Notice, at) -> bool:

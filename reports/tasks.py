@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import audit, deadlines, notices, retention
+from reports import audit, deadlines, hosting, notices, retention
 
 
 @shared_task(ignore_result=True)
@@ -35,3 +35,13 @@ def personal_data_erase() -> int:
 @shared_task(ignore_result=True)
 def audit_tick() -> int:
     return audit.audit_tick()
+
+
+@shared_task(ignore_result=True)
+def hosting_lookups_run(lookup_ids: list[int]) -> int:
+    return hosting.lookups_run(lookup_ids)
+
+
+@shared_task(ignore_result=True)
+def hosting_lookups_resume() -> int:
+    return hosting.lookups_resume()

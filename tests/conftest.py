@@ -76,6 +76,14 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_outside_systems(settings):
+    """No DNS server or registry runs unless a test starts one (tests/hotline/integrations,
+    tests/reports/hosting): the lookup then records "not configured" at once."""
+    settings.HOTLINE_DNS_RESOLVERS = ""
+    settings.HOTLINE_SANDBOX = ""
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -35,6 +35,17 @@ QUEUES = {
         ),
     ),
     "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
+    # A lookup before a hand-off found the content elsewhere: the message waits for a decision.
+    "hosting_changed": (_("Hosting changed"), lambda request: Q(hosting_changed__isnull=False)),
+    # The lookup found only a registry's holder: no notice until a supervisor approves it.
+    "waiting_on_candidate": (
+        _("Waiting on a provider candidate"),
+        lambda request: Q(
+            status__in=[S.NEW, S.IN_REVIEW, S.ACTIONABLE],
+            provider__isnull=True,
+            hosting_lookup__candidate__status="pending",
+        ),
+    ),
     "disputed": (
         _("Disputed"),
         lambda request: Q(
@@ -63,7 +74,17 @@ def queue_counts(request) -> dict[str, int]:
 
 
 # Queues worked oldest first; elsewhere the newest report comes first.
-OLDEST_FIRST = {"new", "in_review", "mine", "actionable", "ready_to_send", "overdue", "disputed"}
+OLDEST_FIRST = {
+    "new",
+    "in_review",
+    "mine",
+    "actionable",
+    "ready_to_send",
+    "overdue",
+    "disputed",
+    "hosting_changed",
+    "waiting_on_candidate",
+}
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 

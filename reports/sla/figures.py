@@ -37,7 +37,7 @@ from reports.sla.period import Period
 
 GROUPS = {
     "provider": "provider__name",
-    "country": "report__hosting_country",
+    "country": "country",  # the notice's own: where the content was when it was sent
     "month": "month",
     "classification": "report__industry_category",
 }

@@ -110,6 +110,29 @@ TRANSITIONS: dict[str, Transition] = {
             TRIAGE,
             automatic_for=["system"],
         ),
+        # A lookup before a hand-off found the host elsewhere: the message waits for an analyst.
+        _t(
+            "hosting_changed",
+            "Hosting changed",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
+            "hosting_move_follow",
+            "Withdraw the notice: the content moved",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            S.ACTIONABLE,
+            TRIAGE,
+        ),
+        _t(
+            "hosting_move_dismiss",
+            "Keep the notice running",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            TRIAGE,
+        ),
         _t(
             "acknowledge_notice",
             "Acknowledge notice",

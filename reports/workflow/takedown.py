@@ -12,6 +12,7 @@ from reports import deadlines, notices
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     Escalation,
+    HostingLookup,
     Notice,
     OutgoingMessage,
     Report,
@@ -97,7 +98,12 @@ def report_send_notice(
         if running is not None:
             raise DomainError(f"Notice {running.pk} is already {running.get_status_display()}.")
         notice = Notice(
-            report=report, provider=report.provider, kind=kind, created_by_label=actor.label
+            report=report,
+            provider=report.provider,
+            country=report.hosting_country,
+            lookup=report.hosting_lookup,
+            kind=kind,
+            created_by_label=actor.label,
         )
         created.append(notice)
         if send_at is not None:  # even if the window closed a moment ago: the sweep sends it
@@ -265,16 +271,19 @@ def report_confirm_removal(
     return _run(report_id, "confirm_removal", actor, apply)
 
 
-def _notice_withdraw(notice: Notice, now, reason: str) -> dict:
-    if notice.status == Notice.Status.DELIVERING:
-        # Never sent: its message is dropped, not left for every later sweep to try again.
-        notice.messages.filter(kind=OutgoingMessage.Kind.NOTICE, sent_at__isnull=True).delete()
+def _notice_withdraw(notice: Notice, now, reason: str, *, moved: bool = False) -> dict:
+    # What was never sent is dropped, not left for every later attempt to try again; an
+    # escalation to an agency still goes.
+    notice.messages.filter(sent_at__isnull=True).exclude(
+        kind=OutgoingMessage.Kind.ESCALATION
+    ).delete()
     notice_status_move(notice, Notice.Status.WITHDRAWN)
     notice.withdrawn_at = now
     notice.withdrawal_reason = reason.strip()[:500]
+    notice.moved = moved
     notice.due_at = None
     notice.save()
-    return {"notice": notice.pk, "reason": notice.withdrawal_reason}
+    return {"notice": notice.pk, "reason": notice.withdrawal_reason, "moved": moved}
 
 
 def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Report:
@@ -288,6 +297,79 @@ def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Repo
         return _notice_withdraw(notice, now, reason)
 
     return _run(report_id, "withdraw_notice", actor, apply)
+
+
+# --- the host moved (found by the lookup before a hand-off) ------------------------------------
+
+
+def report_hosting_changed(report_id: int, *, lookup_id: int, notice_id: int) -> Report:
+    """Hold the notice's next message: the lookup before its hand-off found the host at another
+    provider or in another country. The report waits in the "hosting changed" queue."""
+    lookup = HostingLookup.objects.select_related("provider", "candidate").get(pk=lookup_id)
+
+    def apply(report, now):
+        report.hosting_changed = lookup
+        return {
+            "notice": notice_id,
+            "lookup": lookup.pk,
+            "provider": lookup.provider.name if lookup.provider else None,
+            "candidate": lookup.candidate_id,
+            "country": lookup.country,
+        }
+
+    return _run(report_id, "hosting_changed", Actor.system("hosting lookup"), apply)
+
+
+def report_hosting_move_follow(report_id: int, *, actor: Actor) -> Report:
+    """The content moved: withdraw the running notice (counted as moved, not as the provider's
+    miss) and take the new hosting; the analyst then notifies the new provider."""
+
+    def apply(report, now):
+        lookup = _hosting_change(report)
+        notice = _running_notice(report)
+        withdrawn = (
+            _notice_withdraw(notice, now, f"the content moved to {_where(lookup)}", moved=True)
+            if notice
+            else {}
+        )
+        report.provider = lookup.provider  # None for a candidate: approve it, then set hosting
+        report.hosting_country = lookup.country
+        report.hosting_lookup = lookup
+        report.hosting_changed = None
+        return {"lookup": lookup.pk, "withdrawn": withdrawn, "provider": _where(lookup)}
+
+    return _run(report_id, "hosting_move_follow", actor, apply)
+
+
+def report_hosting_move_dismiss(report_id: int, *, actor: Actor, reason: str) -> Report:
+    """Keep the notice running (e.g. the old provider still serves it): the held message goes,
+    and later checks compare with the new answer."""
+    if not reason.strip():
+        raise DomainError("Say why the notice keeps running.")
+
+    def apply(report, now):
+        lookup = _hosting_change(report)
+        notice = _running_notice(report)
+        if notice is not None:
+            notice.lookup = lookup
+            notice.save(update_fields=["lookup"])
+            for message in notice.messages.filter(sent_at__isnull=True):
+                notices.message_deliver_later(message.pk)
+        report.hosting_changed = None
+        return {"lookup": lookup.pk, "reason": reason.strip()[:500]}
+
+    return _run(report_id, "hosting_move_dismiss", actor, apply)
+
+
+def _hosting_change(report: Report) -> HostingLookup:
+    if report.hosting_changed_id is None:
+        raise DomainError(f"Report {report.reference} has no hosting change to decide.")
+    return HostingLookup.objects.select_related("provider").get(pk=report.hosting_changed_id)
+
+
+def _where(lookup: HostingLookup) -> str:
+    who = lookup.provider.name if lookup.provider else "a provider not in the directory"
+    return f"{who} ({lookup.country or 'country unknown'})"
 
 
 # --- what providers do (through their API key) ----------------------------------------------

@@ -150,6 +150,13 @@ def report_set_hosting(
         raise DomainError(f"The hosting country: {' '.join(error.messages)}") from None
 
     def apply(report, now):
+        running = _running_notice(report)
+        if running is not None:
+            # The notice names its provider and country: the report must keep naming the same.
+            raise DomainError(
+                f"Notice {running.pk} to {running.provider.name} is "
+                f"{running.get_status_display()}: withdraw it before changing the hosting."
+            )
         provider = None
         if provider_id is not None:
             provider = Provider.objects.filter(pk=provider_id, active=True).first()
