@@ -17,15 +17,19 @@ $(STAMP): requirements-dev.txt
 
 venv: $(STAMP)
 
-# The embedded default: SQLite and Celery's filesystem transport under var/, demo data,
-# web + worker + beat in one command. The worker (with beat) is started again whenever it
-# exits (bin/keep-running). Ctrl-C stops all three.
+# The embedded default: SQLite and Celery's filesystem transport under var/, demo data, the
+# stand-in DNS and RDAP servers (python -m sandbox), web + the default worker (with beat) + the
+# lookups worker in one command. Workers are started again whenever they exit
+# (bin/keep-running). Ctrl-C stops them all.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
-	@bin/keep-running $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=var/celerybeat-schedule & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	@$(PY) -m sandbox --dir var/sandbox serve & sandbox=$$!; \
+	  bin/keep-running $(VENV)/bin/celery -A config worker --beat -Q celery --loglevel=INFO \
+	    --concurrency=2 --schedule=var/celerybeat-schedule -n default@%h & worker=$$!; \
+	  bin/keep-running $(VENV)/bin/celery -A config worker -Q lookups --loglevel=INFO \
+	    --concurrency=2 -n lookups@%h & lookups=$$!; \
+	  trap 'kill $$worker $$lookups $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)

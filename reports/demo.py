@@ -25,8 +25,9 @@ HISTORY_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 def demo_history_load(user) -> int:
     # History needs no timers (the sweep picks up whatever is still due), and its notices are
-    # handed off at their moments to a mail backend that accepts and keeps nothing.
-    with broker_quiet(), override_settings(EMAIL_BACKEND=HISTORY_MAIL):
+    # handed off at their moments to a mail backend that accepts and keeps nothing, with no
+    # DNS asked before each (the lookups of its reports run once the lookups worker starts).
+    with broker_quiet(), override_settings(EMAIL_BACKEND=HISTORY_MAIL, HOTLINE_DNS_RESOLVERS=""):
         return _history_load(user)
 
 

@@ -324,8 +324,12 @@ class HostingLookup(models.Model):
 
     @property
     def attribution(self) -> tuple:
-        """Where it says the content is: compared before a hand-off to spot a moved host."""
-        return (self.provider_id, self.candidate_id, self.country)
+        """Where it says the content is: compared before a hand-off to spot a moved host. A
+        candidate approved since counts as the provider it became."""
+        provider = self.provider_id
+        if provider is None and self.candidate_id is not None:
+            provider = self.candidate.provider_id or f"candidate {self.candidate_id}"
+        return (provider, self.country)
 
 
 class Event(models.Model):

@@ -23,6 +23,8 @@ PUBLIC_URLS = [
     "http://forum.example.net/t/8820?page=2",
     "https://files.example.org/d/Qm9f1",
     "https://images.example.com/gallery/4411",  # reported twice: becomes a duplicate
+    "https://photos.unlisted.example/p/9001",  # a host the directory does not know
+    "https://media.cdn-fronted.example/v/77",  # behind a CDN
 ]
 PARTNER_URLS = [
     "https://share.example.com/a/771",

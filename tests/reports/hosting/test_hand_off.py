@@ -1,0 +1,120 @@
+"""Before every notice and repeat is handed off, the host is looked up again: a moved host stops
+the message and puts the report in the "hosting changed" queue."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import RequestFactory
+
+from hotline.actors import Actor
+from hotline.errors import DomainError
+from reports import hosting, workflow
+from reports.intake import report_submit, submission_clean
+from reports.models import Channel, HostingLookup, Notice, OutgoingMessage, Report
+from reports.notices import message_deliver, messages_redeliver
+from reports.selectors.queues import reports_in_queue
+from reports.sla.figures import provider_figures
+from reports.sla.period import Period
+from tests.reports.factories import ILLEGAL
+
+pytestmark = pytest.mark.django_db
+
+
+def notice_running(url: str, analyst) -> Notice:
+    """A report looked up, assessed and its notice handed off to the provider the lookup found."""
+    report = report_submit(
+        submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
+    ).report
+    hosting.lookups_run(list(report.lookups.values_list("pk", flat=True)))
+    report.refresh_from_db()
+    actor = Actor.for_user(analyst)
+    workflow.report_claim(report.pk, actor=actor)
+    workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
+    lookup = report.hosting_lookup
+    workflow.report_set_hosting(
+        report.pk, actor=actor, provider_id=lookup.provider_id, country=lookup.country
+    )
+    notice = workflow.report_send_notice(report.pk, actor=actor)
+    assert message_deliver(notice.messages.get(kind="notice").pk)
+    notice.refresh_from_db()
+    return notice
+
+
+def repeat_due(notice: Notice) -> OutgoingMessage:
+    """Past the deadline and past the lookup cache's TTL: the first repeat is written."""
+    workflow.notice_fire_due(notice.pk)
+    return notice.messages.get(kind="repeat")
+
+
+def in_queue(report: Report, name: str) -> bool:
+    request = RequestFactory().get("/")
+    return reports_in_queue(Report.objects.filter(pk=report.pk), name, request).exists()
+
+
+def test_the_notice_goes_after_a_check_that_finds_the_same_provider(outside, directory, analyst):
+    notice = notice_running("https://img.known.example/n/1", analyst)
+    assert notice.status == "open" and notice.country == "NL"
+    check = notice.report.lookups.get(purpose=HostingLookup.Purpose.DELIVERY)
+    assert check.provider == directory["known"] and check.status == "done"
+    assert notice.lookup == notice.report.lookups.get(purpose="intake")
+
+
+def test_a_moved_host_stops_the_repeat_and_the_analyst_follows_the_move(
+    outside, directory, analyst, dns_server
+):
+    notice = notice_running("https://img.known.example/n/2", analyst)
+    dns_server.set("img.known.example", A=["203.0.113.25"])  # now at an unknown host in GB
+    with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
+        repeat = repeat_due(notice)
+        assert not message_deliver(repeat.pk)
+        report = Report.objects.get(pk=notice.report_id)
+        changed = report.hosting_changed
+        assert changed.candidate.name == "Unlisted Hosting Ltd" and changed.country == "GB"
+        assert in_queue(report, "hosting_changed")
+        assert messages_redeliver() == 0  # held until someone decides
+        repeat.refresh_from_db()
+        assert repeat.sent_at is None
+
+        with pytest.raises(DomainError, match="withdraw it before changing the hosting"):
+            workflow.report_set_hosting(
+                report.pk, actor=Actor.for_user(analyst), provider_id=None, country="GB"
+            )
+        workflow.report_hosting_move_follow(report.pk, actor=Actor.for_user(analyst))
+
+    notice.refresh_from_db()
+    report.refresh_from_db()
+    assert (notice.status, notice.moved) == ("withdrawn", True)
+    assert "the content moved to a provider not in the directory (GB)" in notice.withdrawal_reason
+    assert (report.status, report.provider, report.hosting_country) == ("actionable", None, "GB")
+    assert report.hosting_changed is None and not in_queue(report, "hosting_changed")
+    assert not OutgoingMessage.objects.filter(pk=repeat.pk).exists()  # never to be sent now
+    # The provider the content left is not counted as missing it.
+    day = notice.handed_off_at.date()
+    period = Period.from_dates(day, day + timedelta(days=3))
+    assert provider_figures(period, "provider") == []
+
+
+def test_keeping_the_notice_sends_the_held_repeat(outside, directory, analyst, dns_server):
+    notice = notice_running("https://img.known.example/n/3", analyst)
+    dns_server.set("img.known.example", A=["203.0.113.25"])
+    with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
+        repeat = repeat_due(notice)
+        assert not message_deliver(repeat.pk)
+        with pytest.raises(DomainError, match="Say why"):
+            workflow.report_hosting_move_dismiss(
+                notice.report_id, actor=Actor.for_user(analyst), reason=" "
+            )
+        workflow.report_hosting_move_dismiss(
+            notice.report_id, actor=Actor.for_user(analyst), reason="the old host still serves it"
+        )
+        assert message_deliver(repeat.pk)
+    notice.refresh_from_db()
+    assert notice.status == "overdue" and notice.report.hosting_changed is None
+
+
+def test_a_failed_check_does_not_hold_a_notice_back(outside, directory, analyst, dns_server):
+    notice = notice_running("https://img.known.example/n/4", analyst)
+    dns_server.set("img.known.example", rcode="SERVFAIL")
+    with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
+        assert message_deliver(repeat_due(notice).pk)
