@@ -330,6 +330,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
+# IANA's RDAP bootstrap files (RFC 9224): shipped with the code, refreshed with
+# `manage.py rdap_bootstrap_refresh`.
+HOTLINE_RDAP_BOOTSTRAP_DIR = Path(
+    env.str("HOTLINE_RDAP_BOOTSTRAP_DIR", default=str(BASE_DIR / "hotline" / "data" / "rdap"))
+)
 # The audit trail (reports/audit.py): the checkpoint signing key (a PEM Ed25519 private key or
 # its file; development generates var/audit-signing-key.pem), where checkpoints go (file paths
 # and/or e-mail addresses), and how often one is written.

@@ -1,0 +1,1 @@
+"""Local stand-ins for outside systems, never used in production."""
