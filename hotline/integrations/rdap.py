@@ -390,7 +390,7 @@ class _Client:
                 # The plain socket's shutdown, which wakes a read blocked inside TLS.
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-        watchdog = None
+        watchdog = response = None
         try:
             connection.connect()
             watchdog = threading.Timer(self._remaining(url), expire, (connection.sock,))
@@ -418,6 +418,8 @@ class _Client:
         finally:
             if watchdog is not None:
                 watchdog.cancel()
+            if response is not None:
+                response.close()
             connection.close()
 
     def _read_body(self, response: urllib3.BaseHTTPResponse, url: str) -> bytes:
