@@ -385,6 +385,8 @@ HOTLINE_RDAP_BOOTSTRAP_DIR = Path(
 )
 # How long DNS and registry answers are reused (a batch of URLs on one host costs one lookup).
 HOTLINE_LOOKUP_TTL = env.str("HOTLINE_LOOKUP_TTL", default="12h")
+# How often lookups lost with the broker, or due for a retry, are taken from the database.
+HOTLINE_LOOKUP_RESUME_SECONDS = env.int("HOTLINE_LOOKUP_RESUME_SECONDS", default=30)
 HOTLINE_LOOKUP_USER_AGENT = env.str(
     "HOTLINE_LOOKUP_USER_AGENT",
     default=f"{HOTLINE_ORG_NAME} hosting lookup (+{HOTLINE_PUBLIC_URL})",
@@ -410,7 +412,7 @@ CELERY_BEAT_SCHEDULE = {
     # Lookups whose task was lost with the broker or whose retry is due.
     "resume-hosting-lookups": {
         "task": "reports.tasks.hosting_lookups_resume",
-        "schedule": 30.0,
+        "schedule": float(HOTLINE_LOOKUP_RESUME_SECONDS),
     },
     # Seals the events written since the last second, and writes the checkpoints.
     "audit-seal": {

@@ -324,7 +324,7 @@ class ReportAdmin(admin.ModelAdmin):
             extra_context["suggested_provider"] = suggested
             extra_context["lookup"] = lookup
             extra_context["lookup_pending"] = report.lookups.filter(
-                status=HostingLookup.Status.PENDING
+                state=HostingLookup.State.PENDING
             ).exists()
             extra_context["hosting_changed"] = report.hosting_changed
             extra_context["running_notice"] = running

@@ -106,7 +106,7 @@ def lookups_resume() -> int:
     """Run lookups whose task was lost or whose retry is due: the database is the queue."""
     due = (
         HostingLookup.objects.filter(
-            status=HostingLookup.Status.PENDING, next_attempt_at__lte=timezone.now()
+            state=HostingLookup.State.PENDING, next_attempt_at__lte=timezone.now()
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:RESUME_BATCH]
@@ -121,7 +121,7 @@ def _claim(lookup_id: int) -> HostingLookup | None:
             .select_related("report")
             .filter(
                 pk=lookup_id,
-                status=HostingLookup.Status.PENDING,
+                state=HostingLookup.State.PENDING,
                 next_attempt_at__lte=timezone.now(),
             )
             .first()
@@ -593,7 +593,7 @@ def _record(lookup: HostingLookup, findings: Findings, *, retry: bool = True) ->
     if again and lookup.attempts <= len(BACKOFF):
         lookup.next_attempt_at = now + BACKOFF[lookup.attempts - 1]
     else:
-        lookup.status = HostingLookup.Status.FAILED if again else HostingLookup.Status.DONE
+        lookup.state = HostingLookup.State.FAILED if again else HostingLookup.State.DONE
         lookup.finished_at = now
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=lookup.report_id)
@@ -608,7 +608,7 @@ def _summary(lookup: HostingLookup) -> dict:
     return {
         "lookup": lookup.pk,
         "purpose": lookup.purpose,
-        "status": lookup.status,
+        "state": lookup.state,
         "addresses": [row["address"] for row in lookup.addresses],
         "provider": lookup.provider.name if lookup.provider else None,
         "candidate": lookup.candidate_id,

@@ -268,14 +268,14 @@ class HostingLookup(models.Model):
         ON_DEMAND = "on_demand", _("asked for by an analyst")
         DELIVERY = "delivery", _("before a hand-off")
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         PENDING = "pending", _("waiting to run")
         DONE = "done", _("done")
         FAILED = "failed", _("failed, not retried")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="lookups")
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     requested_at = models.DateTimeField(default=timezone.now)
     # When a worker may next take it: a claimed lookup is leased, so one lost with its worker or
     # with the broker is taken again by the resume task.
@@ -315,7 +315,7 @@ class HostingLookup(models.Model):
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(
-                fields=["next_attempt_at"], condition=Q(status="pending"), name="lookup_pending_idx"
+                fields=["next_attempt_at"], condition=Q(state="pending"), name="lookup_pending_idx"
             )
         ]
 

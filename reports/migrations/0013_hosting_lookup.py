@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('purpose', models.CharField(choices=[('intake', 'on intake'), ('on_demand', 'asked for by an analyst'), ('delivery', 'before a hand-off')], max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'waiting to run'), ('done', 'done'), ('failed', 'failed, not retried')], default='pending', max_length=16)),
+                ('state', models.CharField(choices=[('pending', 'waiting to run'), ('done', 'done'), ('failed', 'failed, not retried')], default='pending', max_length=16)),
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='hostinglookup',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='lookup_pending_idx'),
+            index=models.Index(condition=models.Q(('state', 'pending')), fields=['next_attempt_at'], name='lookup_pending_idx'),
         ),
         migrations.RunPython(notice_country_fill, migrations.RunPython.noop),
     ]

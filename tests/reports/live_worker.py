@@ -268,8 +268,11 @@ class LiveCelery:
         self.procs.append(proc)
         return proc
 
-    def start_worker(self, name: str = "worker", *, wait: bool = True, supervised=False) -> Proc:
-        """``supervised``: under bin/keep-running, as `make run` starts it."""
+    def start_worker(
+        self, name: str = "worker", *, wait: bool = True, supervised=False, queues="celery"
+    ) -> Proc:
+        """``supervised``: under bin/keep-running, as `make run` starts it; ``queues``: what it
+        serves (comma-separated)."""
         node = f"{name}-{os.getpid()}@127.0.0.1"
         proc = self._celery(
             name,
@@ -277,7 +280,7 @@ class LiveCelery:
             "--pool=threads",
             "--concurrency=4",
             "-Q",
-            "celery",
+            queues,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

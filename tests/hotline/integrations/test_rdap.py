@@ -546,7 +546,7 @@ def test_refresh_is_https_only(tmp_path):
 def test_the_refresh_command(tmp_path, settings):
     before = _installed(tmp_path)
     with _iana() as iana:
-        settings.HOTLINE_SANDBOX = {"data.iana.org": f"127.0.0.1:{iana.address[1]}"}
+        settings.HOTLINE_SANDBOX = f"data.iana.org:443=127.0.0.1:{iana.address[1]}"
         settings.HOTLINE_OUTSIDE_CA_FILE = iana.ca_file
         settings.HOTLINE_RDAP_BOOTSTRAP_DIR = tmp_path
         out = io.StringIO()

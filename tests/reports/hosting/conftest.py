@@ -92,14 +92,22 @@ def outside(settings, dns_server, rdap_server):
 def directory(db):
     """Known Hosting owns 198.51.100.0/24 and AS64500; Example CDN is AS64510; Forum Hosting
     has a domain; Share is a platform in Germany, which a partner covers."""
-    known = Provider.objects.create(name="Known Hosting BV", country="NL", abuse_email="abuse@known.example")
+    known = Provider.objects.create(
+        name="Known Hosting BV", country="NL", abuse_email="abuse@known.example"
+    )
     ProviderNetwork(provider=known, cidr="198.51.100.0/24").save()
     ProviderASN.objects.create(provider=known, asn=64500)
-    cdn = Provider.objects.create(name="Example CDN", country="US", abuse_email="abuse@cdn.example.net")
+    cdn = Provider.objects.create(
+        name="Example CDN", country="US", abuse_email="abuse@cdn.example.net"
+    )
     HostRule.objects.create(kind=HostRule.Kind.CDN, asn=64510, provider=cdn)
-    forum = Provider.objects.create(name="Forum Hosting", country="NL", abuse_email="abuse@forum.example")
+    forum = Provider.objects.create(
+        name="Forum Hosting", country="NL", abuse_email="abuse@forum.example"
+    )
     forum.domains.create(suffix="forum.example")
-    share = Provider.objects.create(name="Share GmbH", country="DE", abuse_email="abuse@share.example")
+    share = Provider.objects.create(
+        name="Share GmbH", country="DE", abuse_email="abuse@share.example"
+    )
     HostRule.objects.create(kind=HostRule.Kind.PLATFORM, domain="share.example", provider=share)
     PartnerHotline.objects.create(name="German Partner", countries=["DE", "AT"])
     return {"known": known, "cdn": cdn, "forum": forum, "share": share}

@@ -5,58 +5,24 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import RequestFactory
 
 from hotline.actors import Actor
 from hotline.errors import DomainError
-from reports import hosting, workflow
-from reports.intake import report_submit, submission_clean
-from reports.models import Channel, HostingLookup, Notice, OutgoingMessage, Report
+from reports import workflow
+from reports.models import HostingLookup, OutgoingMessage, Report
 from reports.notices import message_deliver, messages_redeliver
-from reports.selectors.queues import reports_in_queue
 from reports.sla.figures import provider_figures
 from reports.sla.period import Period
-from tests.reports.factories import ILLEGAL
+from tests.reports.hosting.support import in_queue, notice_running, repeat_due
 
 pytestmark = pytest.mark.django_db
-
-
-def notice_running(url: str, analyst) -> Notice:
-    """A report looked up, assessed and its notice handed off to the provider the lookup found."""
-    report = report_submit(
-        submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
-    ).report
-    hosting.lookups_run(list(report.lookups.values_list("pk", flat=True)))
-    report.refresh_from_db()
-    actor = Actor.for_user(analyst)
-    workflow.report_claim(report.pk, actor=actor)
-    workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
-    lookup = report.hosting_lookup
-    workflow.report_set_hosting(
-        report.pk, actor=actor, provider_id=lookup.provider_id, country=lookup.country
-    )
-    notice = workflow.report_send_notice(report.pk, actor=actor)
-    assert message_deliver(notice.messages.get(kind="notice").pk)
-    notice.refresh_from_db()
-    return notice
-
-
-def repeat_due(notice: Notice) -> OutgoingMessage:
-    """Past the deadline and past the lookup cache's TTL: the first repeat is written."""
-    workflow.notice_fire_due(notice.pk)
-    return notice.messages.get(kind="repeat")
-
-
-def in_queue(report: Report, name: str) -> bool:
-    request = RequestFactory().get("/")
-    return reports_in_queue(Report.objects.filter(pk=report.pk), name, request).exists()
 
 
 def test_the_notice_goes_after_a_check_that_finds_the_same_provider(outside, directory, analyst):
     notice = notice_running("https://img.known.example/n/1", analyst)
     assert notice.status == "open" and notice.country == "NL"
     check = notice.report.lookups.get(purpose=HostingLookup.Purpose.DELIVERY)
-    assert check.provider == directory["known"] and check.status == "done"
+    assert check.provider == directory["known"] and check.state == "done"
     assert notice.lookup == notice.report.lookups.get(purpose="intake")
 
 

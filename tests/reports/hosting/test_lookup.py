@@ -10,29 +10,12 @@ from hotline.actors import Actor
 from hotline.directory import candidate_approve
 from hotline.models import ProviderCandidate
 from reports import hosting
-from reports.intake import partner_batch_submit, report_submit, submission_clean
-from reports.models import Channel, Event, HostingLookup, Report
+from reports.intake import partner_batch_submit
+from reports.models import Event, HostingLookup
 from tests.reports.factories import ReportFactory
+from tests.reports.hosting.support import looked_up, steps, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def submit(url: str) -> Report:
-    return report_submit(
-        submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
-    ).report
-
-
-def looked_up(report: Report) -> HostingLookup:
-    """Run the report's pending lookups, as the lookups worker does; the newest one."""
-    pending = list(report.lookups.filter(status="pending").values_list("pk", flat=True))
-    hosting.lookups_run(pending)
-    report.refresh_from_db()
-    return report.lookups.order_by("-pk").first()
-
-
-def steps(lookup: HostingLookup) -> dict[str, str]:
-    return {step["step"]: step["outcome"] for step in lookup.steps}
 
 
 def test_intake_asks_for_a_lookup_that_runs_later_and_finds_the_network_s_provider(
@@ -40,14 +23,19 @@ def test_intake_asks_for_a_lookup_that_runs_later_and_finds_the_network_s_provid
 ):
     report = submit("https://img.known.example/a/1.jpg")
     pending = report.lookups.get()
-    assert (pending.status, pending.purpose) == ("pending", "intake")
+    assert (pending.state, pending.purpose) == ("pending", "intake")
     assert report.hosting_lookup is None  # nothing was looked up in the request
 
     lookup = looked_up(report)
-    assert lookup.status == "done" and report.hosting_lookup == lookup
+    assert lookup.state == "done" and report.hosting_lookup == lookup
     assert lookup.provider == directory["known"] and lookup.country == "NL"
     assert "198.51.100.10 is in Known Hosting BV's network" in lookup.reason
-    assert steps(lookup) == {"dns": "answered", "asn": "answered", "rdap": "answered", "match": "provider"}
+    assert steps(lookup) == {
+        "dns": "answered",
+        "asn": "answered",
+        "rdap": "answered",
+        "match": "provider",
+    }
     (row,) = lookup.addresses
     assert (row["address"], row["asn"], row["network"], row["abuse_email"]) == (
         "198.51.100.10",
@@ -102,9 +90,7 @@ def test_an_address_match_wins_over_the_domain_suffix_and_a_platform_over_its_ad
     assert platform.provider == directory["share"] and "platform" in platform.reason
 
 
-def test_hosted_abroad_where_a_partner_covers_the_country_suggests_forwarding(
-    outside, directory
-):
+def test_hosted_abroad_where_a_partner_covers_the_country_suggests_forwarding(outside, directory):
     lookup = looked_up(submit("https://de.share.example/a/2"))
     assert (lookup.country, lookup.partner.name) == ("DE", "German Partner")
 
@@ -121,7 +107,10 @@ def test_private_answers_are_recorded_as_a_fact_and_never_acted_on(outside, dire
 def test_every_address_at_different_providers_is_recorded(outside, directory):
     lookup = looked_up(submit("https://two.example/x"))
     providers = {row["address"]: row["provider"] or row["holder"] for row in lookup.addresses}
-    assert providers == {"198.51.100.11": "Known Hosting BV", "203.0.113.26": "Unlisted Hosting Ltd"}
+    assert providers == {
+        "198.51.100.11": "Known Hosting BV",
+        "203.0.113.26": "Unlisted Hosting Ltd",
+    }
     assert lookup.provider == directory["known"]
 
 
@@ -134,7 +123,9 @@ def test_a_url_that_names_an_address_skips_dns(outside, directory, dns_server):
     assert not any(name == "198.51.100.10" for name, _ in dns_server.queries)
 
 
-def test_a_batch_on_one_host_costs_one_lookup_through_the_cache(outside, directory, dns_server, partner_key):
+def test_a_batch_on_one_host_costs_one_lookup_through_the_cache(
+    outside, directory, dns_server, partner_key
+):
     rdap_server = outside[1]
     partner, _key = partner_key
     partner_batch_submit(
@@ -142,15 +133,19 @@ def test_a_batch_on_one_host_costs_one_lookup_through_the_cache(outside, directo
         items=[{"url": f"https://img.known.example/b/{n}.jpg"} for n in range(40)],
         actor=Actor.system("test"),
     )
-    pending = HostingLookup.objects.filter(status="pending").values_list("pk", flat=True)
+    pending = HostingLookup.objects.filter(state="pending").values_list("pk", flat=True)
     assert hosting.lookups_run(list(pending)) == 40
     host_queries = [q for q in dns_server.queries if q[0] == "img.known.example"]
     assert len(host_queries) == 2  # A and AAAA, once
     assert len(rdap_server.requests) == 1
-    assert set(HostingLookup.objects.values_list("provider__name", flat=True)) == {"Known Hosting BV"}
+    assert set(HostingLookup.objects.values_list("provider__name", flat=True)) == {
+        "Known Hosting BV"
+    }
 
 
-def test_the_cache_expires_after_the_ttl_and_look_up_again_skips_it(outside, directory, dns_server, settings):
+def test_the_cache_expires_after_the_ttl_and_look_up_again_skips_it(
+    outside, directory, dns_server, settings
+):
     settings.HOTLINE_LOOKUP_TTL = "1h"
     report = submit("https://img.known.example/c/1")
     looked_up(report)
@@ -170,7 +165,7 @@ def test_the_cache_expires_after_the_ttl_and_look_up_again_skips_it(outside, dir
 
 def test_nxdomain_is_an_answer_the_report_stays_workable(outside, directory):
     lookup = looked_up(submit("https://gone.example/x"))
-    assert lookup.status == "done" and steps(lookup)["dns"] == "nxdomain"
+    assert lookup.state == "done" and steps(lookup)["dns"] == "nxdomain"
     assert lookup.provider is None and lookup.reason == "no provider found: set the hosting by hand"
 
 
@@ -179,14 +174,14 @@ def test_a_servfail_is_retried_with_backoff_and_a_lost_lookup_is_found_again(
 ):
     report = submit("https://broken.example/x")
     lookup = looked_up(report)
-    assert (lookup.status, lookup.attempts, steps(lookup)["dns"]) == ("pending", 1, "servfail")
+    assert (lookup.state, lookup.attempts, steps(lookup)["dns"]) == ("pending", 1, "servfail")
     assert lookup.next_attempt_at > timezone.now()
     assert hosting.lookups_resume() == 0  # not due yet
     dns_server.set("broken.example", A=["198.51.100.10"])
     with time_machine.travel(lookup.next_attempt_at + timedelta(seconds=1)):
         assert hosting.lookups_resume() == 1  # from the database: no task needed
     lookup.refresh_from_db()
-    assert (lookup.status, lookup.attempts, lookup.provider) == ("done", 2, directory["known"])
+    assert (lookup.state, lookup.attempts, lookup.provider) == ("done", 2, directory["known"])
 
 
 def test_a_registry_rate_limit_is_recorded_and_the_registry_is_not_asked_again_at_once(
@@ -195,7 +190,7 @@ def test_a_registry_rate_limit_is_recorded_and_the_registry_is_not_asked_again_a
     rdap_server = outside[1]
     rdap_server.set("203.0.113.0/24", {"status": 429, "headers": {"Retry-After": "120"}})
     lookup = looked_up(submit("https://pics.unknown.example/r/1"))
-    assert steps(lookup)["rdap"] == "rate_limited" and lookup.status == "pending"
+    assert steps(lookup)["rdap"] == "rate_limited" and lookup.state == "pending"
     asked = len(rdap_server.requests)
     looked_up(submit("https://pics.unknown.example/r/2"))
     assert len(rdap_server.requests) == asked

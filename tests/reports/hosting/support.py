@@ -1,0 +1,60 @@
+"""Helpers of the hosting lookup's tests."""
+
+from django.test import RequestFactory
+
+from hotline.actors import Actor
+from reports import hosting, workflow
+from reports.intake import report_submit, submission_clean
+from reports.models import Channel, HostingLookup, Notice, OutgoingMessage, Report
+from reports.notices import message_deliver
+from reports.selectors.queues import reports_in_queue
+from tests.reports.factories import ILLEGAL
+
+
+def submit(url: str) -> Report:
+    return report_submit(
+        submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
+    ).report
+
+
+def looked_up(report: Report) -> HostingLookup:
+    """Run the report's pending lookups, as the lookups worker does; the newest one."""
+    pending = list(report.lookups.filter(state="pending").values_list("pk", flat=True))
+    hosting.lookups_run(pending)
+    report.refresh_from_db()
+    return report.lookups.order_by("-pk").first()
+
+
+def steps(lookup: HostingLookup) -> dict[str, str]:
+    return {step["step"]: step["outcome"] for step in lookup.steps}
+
+
+def notice_running(url: str, analyst) -> Notice:
+    """A report looked up, assessed and its notice handed off to the provider the lookup found."""
+    report = report_submit(
+        submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
+    ).report
+    hosting.lookups_run(list(report.lookups.values_list("pk", flat=True)))
+    report.refresh_from_db()
+    actor = Actor.for_user(analyst)
+    workflow.report_claim(report.pk, actor=actor)
+    workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
+    lookup = report.hosting_lookup
+    workflow.report_set_hosting(
+        report.pk, actor=actor, provider_id=lookup.provider_id, country=lookup.country
+    )
+    notice = workflow.report_send_notice(report.pk, actor=actor)
+    assert message_deliver(notice.messages.get(kind="notice").pk)
+    notice.refresh_from_db()
+    return notice
+
+
+def repeat_due(notice: Notice) -> OutgoingMessage:
+    """Past the deadline and past the lookup cache's TTL: the first repeat is written."""
+    workflow.notice_fire_due(notice.pk)
+    return notice.messages.get(kind="repeat")
+
+
+def in_queue(report: Report, name: str) -> bool:
+    request = RequestFactory().get("/")
+    return reports_in_queue(Report.objects.filter(pk=report.pk), name, request).exists()
