@@ -4,6 +4,8 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
+import ipaddress
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.actors import Actor
 from hotline.errors import DomainError
 from hotline.pagination import EstimatedCountPaginator
-from hotline.selectors import provider_suggest
+from hotline.selectors import domain_match, network_match
 from hotline.url import defang
 from reports import forms, workflow
 from reports.models import (
@@ -296,7 +298,7 @@ class ReportAdmin(admin.ModelAdmin):
         report = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if report is not None:
-            suggested = provider_suggest(report.host)
+            suggested = _provider_suggested(report.host)
             extra_context["transitions"] = self._transition_forms(request, report, suggested)
             extra_context["exact_url"] = report.canonical_url
             extra_context["exact_url_defanged"] = defang(report.canonical_url)
@@ -347,6 +349,16 @@ class ReportAdmin(admin.ModelAdmin):
             label = workflow.TRANSITIONS[name].label
             self.message_user(request, f"{report.reference}: {label}: done.", messages.SUCCESS)
         return redirect("admin:reports_report_change", report.pk)
+
+
+def _provider_suggested(host: str):
+    """The directory's provider for the host: by domain, or for an IP literal by range."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        domain = domain_match(host)
+        return domain.provider if domain else None
+    return network_match([host]).get(host)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

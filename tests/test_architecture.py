@@ -94,10 +94,12 @@ def test_reading_a_status_is_not_writing_it(snippet):
 
 
 def test_only_the_workflow_assigns_a_status():
+    # hotline never imports reports (the import contract), so a status it writes is one of its
+    # own models' (a provider candidate's), never a report's or a notice's.
     offenders = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in SOURCES
-        if not _is_workflow(path)
+        if not _is_workflow(path) and path.relative_to(ROOT).parts[0] != "hotline"
         for line in status_writes(path.read_text())
     ]
     assert offenders == [], "only reports/workflow changes a Report or Notice status"
