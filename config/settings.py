@@ -225,6 +225,10 @@ HOTLINE_ORG_DOMAIN = env.str("HOTLINE_ORG_DOMAIN", default="hotline.example.org"
 HOTLINE_COUNTRY = env.str("HOTLINE_COUNTRY", default="NL").upper()
 # Where providers reach the API (named in notices).
 HOTLINE_PUBLIC_URL = env.str("HOTLINE_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A newer Public Suffix List than the pinned package's, if this file exists (hotline/domains.py).
+HOTLINE_PUBLIC_SUFFIX_FILE = Path(
+    env.str("HOTLINE_PUBLIC_SUFFIX_FILE", default=str(VAR_DIR / "public_suffix_list.dat"))
+)
 
 # Deadlines: durations like 24h, 90m, 30s, 2d (see hotline/policy.py).
 HOTLINE_TAKEDOWN_DEADLINE = env.str("HOTLINE_TAKEDOWN_DEADLINE", default="24h")

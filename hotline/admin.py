@@ -1,19 +1,42 @@
-from django.contrib import admin
+import ipaddress
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from hotline.actors import Actor
-from hotline.directory import provider_state, provider_update_record
+from hotline.directory import (
+    MAX_ASN,
+    candidate_approve,
+    candidate_reject,
+    host_rule_record,
+    host_rule_state,
+    host_rule_target_problem,
+    provider_state,
+    provider_update_record,
+)
+from hotline.errors import DomainError
 from hotline.models import (
     Agency,
     AuditAPIKey,
+    HostRule,
     PartnerAPIKey,
     PartnerHotline,
     Provider,
     ProviderAPIKey,
+    ProviderASN,
+    ProviderCandidate,
     ProviderDomain,
     ProviderNetwork,
 )
+from hotline.validators import domain_suffix_clean
 
 # The library's generic key model is not used: every key belongs to a partner (or provider).
 admin.site.unregister(APIKey)
@@ -39,14 +62,53 @@ class PartnerHotlineAdmin(admin.ModelAdmin):
     inlines = [PartnerAPIKeyInline]
 
 
+def _suffix_clean(value: str) -> str:
+    return domain_suffix_clean(value) if value else value
+
+
+def _cidr_clean(value: str) -> str:
+    if not value:
+        return value
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValidationError(
+            _("%(value)s is not a CIDR range such as 192.0.2.0/24."), params={"value": value}
+        ) from None
+
+
+def _asn_clean(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_ASN:
+        raise ValidationError(_("An AS number is from 1 to %(max)s."), params={"max": MAX_ASN})
+    return value
+
+
+class ProviderDomainForm(forms.ModelForm):
+    def clean_suffix(self):
+        return _suffix_clean(self.cleaned_data["suffix"])
+
+
 class ProviderDomainInline(admin.TabularInline):
     model = ProviderDomain
+    form = ProviderDomainForm
     extra = 1
 
 
 class ProviderNetworkInline(admin.TabularInline):
     model = ProviderNetwork
     fields = ("cidr",)
+    extra = 1
+
+
+class ProviderASNForm(forms.ModelForm):
+    def clean_asn(self):
+        return _asn_clean(self.cleaned_data["asn"])
+
+
+class ProviderASNInline(admin.TabularInline):
+    model = ProviderASN
+    form = ProviderASNForm
+    fields = ("asn",)
     extra = 1
 
 
@@ -57,7 +119,7 @@ class ProviderAdmin(admin.ModelAdmin):
     list_display = ("name", "country", "abuse_email", "deadline_hours", "active")
     list_filter = ("active", "country")
     search_fields = ("name", "domains__suffix")
-    inlines = [ProviderDomainInline, ProviderNetworkInline]
+    inlines = [ProviderDomainInline, ProviderNetworkInline, ProviderASNInline]
 
     def save_model(self, request, obj, form, change):
         # Read before the form's values are saved; recorded once the inlines are saved too.
@@ -75,6 +137,212 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: reports and notices point at providers
+
+
+class HostRuleForm(forms.ModelForm):
+    class Meta:
+        model = HostRule
+        fields = ("kind", "provider", "domain", "asn", "cidr", "note")
+
+    def clean_domain(self):
+        return _suffix_clean(self.cleaned_data["domain"])
+
+    def clean_cidr(self):
+        return _cidr_clean(self.cleaned_data["cidr"])
+
+    def clean_asn(self):
+        return _asn_clean(self.cleaned_data["asn"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") and not self.errors:
+            problem = host_rule_target_problem(
+                cleaned["kind"],
+                domain=cleaned.get("domain"),
+                asn=cleaned.get("asn"),
+                cidr=cleaned.get("cidr"),
+            )
+            if problem:
+                raise ValidationError(problem[0].upper() + problem[1:] + ".")
+        return cleaned
+
+
+@admin.register(HostRule)
+class HostRuleAdmin(admin.ModelAdmin):
+    """Who receives the notices for a CDN, a platform or a host: every change is audited."""
+
+    form = HostRuleForm
+    list_display = ("__str__", "kind", "provider", "note", "updated_at")
+    list_filter = ("kind",)
+    list_select_related = ("provider",)
+    search_fields = ("domain", "provider__name")
+    ordering = ("kind", "domain", "asn", "cidr")
+
+    def save_model(self, request, obj, form, change):
+        stored = HostRule.objects.select_related("provider").get(pk=obj.pk) if change else None
+        before = host_rule_state(stored) if stored else None
+        super().save_model(request, obj, form, change)
+        host_rule_record(
+            actor=Actor.for_user(request.user),
+            verb="host_rule_update" if before else "host_rule_create",
+            rule=obj,
+            before=before,
+        )
+
+    def delete_model(self, request, obj):
+        host_rule_record(actor=Actor.for_user(request.user), verb="host_rule_delete", rule=obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for rule in queryset.select_related("provider"):
+            self.delete_model(request, rule)
+
+
+class CandidateApproveForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    country = forms.CharField(max_length=2, required=False)
+    abuse_email = forms.CharField(label=_("abuse e-mail"), max_length=254, required=False)
+    provider = forms.ModelChoiceField(
+        Provider.objects.all(),
+        required=False,
+        label=_("or attach to existing provider"),
+        help_text=_("Adds the candidate's networks and AS to this provider instead."),
+    )
+
+    def service_kwargs(self) -> dict:
+        provider = self.cleaned_data["provider"]
+        if provider is not None:
+            return {"provider_id": provider.pk}
+        return {key: self.cleaned_data[key] for key in ("name", "country", "abuse_email")}
+
+
+class CandidateRejectForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@admin.register(ProviderCandidate)
+class ProviderCandidateAdmin(admin.ModelAdmin):
+    """Providers found only in registry data. Read-only; a supervisor (who may decide) approves
+    one, making or extending a directory entry, or rejects it."""
+
+    list_display = (
+        "name",
+        "country",
+        "abuse_email",
+        "networks_shown",
+        "asn",
+        "source_url",
+        "looked_up_at",
+        "decision",
+        "reports_waiting",
+    )
+    list_filter = ("decision", "country")
+    search_fields = ("name", "network_handle", "abuse_email")
+    readonly_fields = [field.name for field in ProviderCandidate._meta.fields]
+
+    def get_queryset(self, request):
+        # A report waits on the candidate while its newest lookup names it.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                pending_first=Case(
+                    When(decision=ProviderCandidate.Decision.PENDING, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+                waiting=Count(
+                    "lookups__report",
+                    filter=Q(lookups__report__hosting_lookup=F("lookups")),
+                    distinct=True,
+                ),
+            )
+            .order_by("pending_first", "-looked_up_at", "-id")
+        )
+
+    @admin.display(description=_("networks"))
+    def networks_shown(self, obj):
+        return ", ".join(obj.networks)
+
+    @admin.display(description=_("reports waiting"), ordering="waiting")
+    def reports_waiting(self, obj):
+        return obj.waiting
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.decide_view)
+        return [
+            path(
+                "<int:object_id>/decide/<str:decision>/",
+                view,
+                name="hotline_providercandidate_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        candidate = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if (
+            candidate is not None
+            and candidate.decision == ProviderCandidate.Decision.PENDING
+            and request.user.has_perm("hotline.decide_providercandidate")
+        ):
+            extra_context["approve_form"] = CandidateApproveForm(
+                prefix="approve",
+                initial={
+                    "name": candidate.name,
+                    "country": candidate.country,
+                    "abuse_email": candidate.abuse_email,
+                },
+            )
+            extra_context["reject_form"] = CandidateRejectForm(prefix="reject")
+            extra_context["decide_urls"] = {
+                decision: reverse(
+                    "admin:hotline_providercandidate_decide", args=[candidate.pk, decision]
+                )
+                for decision in ("approve", "reject")
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id, decision):
+        change_page = reverse("admin:hotline_providercandidate_change", args=[object_id])
+        if request.method != "POST":
+            return redirect(change_page)
+        candidate = get_object_or_404(ProviderCandidate, pk=object_id)
+        if decision not in ("approve", "reject") or not request.user.has_perm(
+            "hotline.decide_providercandidate"
+        ):
+            raise PermissionDenied
+        form_class = CandidateApproveForm if decision == "approve" else CandidateRejectForm
+        form = form_class(request.POST, prefix=decision)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                for error in errors:
+                    self.message_user(request, f"{decision}: {field}: {error}", messages.ERROR)
+            return redirect(change_page)
+        actor = Actor.for_user(request.user)
+        try:
+            if decision == "approve":
+                provider = candidate_approve(candidate.pk, actor=actor, **form.service_kwargs())
+                done = f"{candidate.name}: approved as provider {provider.name}."
+            else:
+                candidate_reject(candidate.pk, actor=actor, reason=form.cleaned_data["reason"])
+                done = f"{candidate.name}: rejected."
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return redirect(change_page)
 
 
 @admin.register(Agency)

@@ -1,33 +1,47 @@
-"""Load and export the directory (providers, partner hotlines, agencies) as YAML or JSON.
+"""Load and export the directory (providers, partner hotlines, agencies, host rules) as YAML or
+JSON, and the services that change it: provider candidates approved or rejected.
 
 A file is applied whole or not at all: every entry is checked first, and any problem refuses
-the file with the line of each entry at fault. Entries are matched to existing rows by name and
-created or updated; rows missing from the file are left as they are.
+the file with the line of each entry at fault. Entries are matched to existing rows by name (a
+host rule by its domain, ASN or range) and created or updated; rows missing from the file are
+left as they are.
 """
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass, field
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import Signal
+from django.utils import timezone
 
+from hotline.actors import Actor
+from hotline.errors import DomainError
 from hotline.models import (
     Agency,
+    HostRule,
     PartnerHotline,
     Provider,
     ProviderASN,
+    ProviderCandidate,
     ProviderDomain,
     ProviderNetwork,
 )
-from hotline.url import canonicalize
-from hotline.validators import country_code_clean, directory_name
+from hotline.validators import country_code_clean, directory_name, domain_suffix_clean
 
 LINE = "__line__"
 MAX_ASN = 4_294_967_295
-SECTIONS = ("providers", "partners", "agencies")
+SECTIONS = ("providers", "partners", "agencies", "host_rules")
+SINGULAR = {
+    "providers": "provider",
+    "partners": "partner",
+    "agencies": "agency",
+    "host_rules": "host rule",
+}
 # What a provider is matched by; each value belongs to one provider.
 RANGES = (
     ("domains", ProviderDomain, "suffix"),
@@ -72,6 +86,52 @@ def provider_update_record(*, actor, before: dict | None, provider: Provider) ->
             verb="provider_update" if before else "provider_create",
             data={"provider": provider.pk, "changes": changes},
         )
+
+
+def host_rule_state(rule: HostRule) -> dict:
+    """What a host rule decides: compared before and after a change."""
+    return {
+        "kind": rule.kind,
+        "provider": rule.provider.name,
+        "domain": rule.domain,
+        "asn": rule.asn,
+        "cidr": rule.cidr,
+        "note": rule.note,
+    }
+
+
+def host_rule_record(*, actor, verb: str, rule: HostRule, before: dict | None = None) -> None:
+    """Record a host rule created, changed (``before`` its earlier state; nothing when nothing
+    changed) or about to be deleted (``host_rule_create``/``_update``/``_delete``). Call it in
+    the writing transaction."""
+    state = host_rule_state(rule)
+    if verb == "host_rule_update":
+        changes = {
+            name: [before[name], value] for name, value in state.items() if before[name] != value
+        }
+        if not changes:
+            return
+        data = {"rule": rule.pk, "changes": changes}
+    else:
+        data = {"rule": rule.pk, "state": state}
+    directory_changed.send(sender=HostRule, actor=actor, verb=verb, data=data)
+
+
+def host_rule_target_problem(kind: str, *, domain: str, asn: int | None, cidr: str) -> str | None:
+    """What is wrong with what a rule of this kind matches by, if anything: a CDN is matched by
+    one ASN or one range, a platform or a host by one domain."""
+    targets = (("domain", domain), ("asn", asn), ("cidr", cidr))
+    given = [name for name, value in targets if value not in (None, "")]
+    allowed = ("asn", "cidr") if kind == HostRule.Kind.CDN else ("domain",)
+    if len(given) == 1 and given[0] in allowed:
+        return None
+    problem = f"a {kind} rule matches by exactly one {' or '.join(allowed)}"
+    return problem + (f", not {' and '.join(given)}" if given else "")
+
+
+def host_rule_key(rule: dict) -> str:
+    """How a rule of a directory file is named in messages: its domain, range or AS."""
+    return rule["domain"] or rule["cidr"] or (f"AS{rule['asn']}" if rule["asn"] else "")
 
 
 class DirectoryFileInvalid(Exception):
@@ -163,16 +223,10 @@ def _domain(value, errors) -> str:
         errors.append(f"domain {value!r} must be text")
         return ""
     try:
-        host = canonicalize(f"http://{value.strip()}/").host
+        return domain_suffix_clean(value)
     except ValidationError as exc:
-        errors.append(f"domain {value!r}: {' '.join(exc.messages)}")
+        errors.extend(exc.messages)
         return ""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    errors.append(f"domain {value!r} is an IP address: list it under networks")
-    return ""
 
 
 def _network(value, errors) -> str:
@@ -233,7 +287,33 @@ def _check_agency(entry, errors) -> dict:
     }
 
 
-CHECKS = {"providers": _check_provider, "partners": _check_partner, "agencies": _check_agency}
+def _check_host_rule(entry, errors) -> dict:
+    kind = entry.get("kind")
+    if kind not in HostRule.Kind.values:
+        errors.append(f"kind {kind!r} must be one of: {', '.join(HostRule.Kind.values)}")
+    clean = {
+        "kind": kind,
+        "provider": _text(entry, "provider", errors),
+        "domain": _domain(entry["domain"], errors) if entry.get("domain") is not None else "",
+        "asn": (_asn(entry["asn"], errors) or None) if entry.get("asn") is not None else None,
+        "cidr": _network(entry["cidr"], errors) if entry.get("cidr") is not None else "",
+        "note": _text(entry, "note", errors, required=False, max_length=500),
+    }
+    if kind in HostRule.Kind.values:
+        problem = host_rule_target_problem(
+            kind, domain=entry.get("domain"), asn=entry.get("asn"), cidr=entry.get("cidr")
+        )
+        if problem:
+            errors.append(problem)
+    return clean
+
+
+CHECKS = {
+    "providers": _check_provider,
+    "partners": _check_partner,
+    "agencies": _check_agency,
+    "host_rules": _check_host_rule,
+}
 FIELDS = {
     "providers": {
         "name",
@@ -247,7 +327,12 @@ FIELDS = {
     },
     "partners": {"name", "countries", "contact_email", "active"},
     "agencies": {"name", "country", "kind", "contact_email", "active"},
+    "host_rules": {"kind", "provider", "domain", "asn", "cidr", "note"},
 }
+
+
+def _entry_key(section: str, clean: dict) -> str:
+    return host_rule_key(clean) if section == "host_rules" else clean["name"]
 
 
 def directory_parse(text: str) -> dict[str, list[dict]]:
@@ -274,7 +359,7 @@ def directory_parse(text: str) -> dict[str, list[dict]]:
             problems.append(f"line {document[LINE]}: {section} must be a list")
             continue
         parsed[section] = []
-        names: dict[str, int] = {}
+        keys: dict[str, int] = {}
         for number, entry in enumerate(entries, start=1):
             if not isinstance(entry, dict):
                 problems.append(f"{section} entry {number}: must be a mapping of fields")
@@ -284,15 +369,19 @@ def directory_parse(text: str) -> dict[str, list[dict]]:
             if unknown:
                 errors.append(f"unknown fields {', '.join(sorted(map(str, unknown)))}")
             clean = CHECKS[section](entry, errors)
-            if clean["name"] in names:
-                errors.append(f"name {clean['name']!r} already used on line {names[clean['name']]}")
-            names[clean["name"]] = entry[LINE]
-            label = f"line {entry[LINE]}: {section[:-1] if section != 'agencies' else 'agency'}"
-            label += f" {clean['name']!r}" if clean["name"] else ""
+            key = _entry_key(section, clean)
+            if key and key in keys:
+                what = "name " if section != "host_rules" else "a rule for "
+                errors.append(f"{what}{key!r} already used on line {keys[key]}")
+            keys.setdefault(key, entry[LINE])
+            label = f"line {entry[LINE]}: {SINGULAR[section]}" + (f" {key!r}" if key else "")
             problems.extend(f"{label}: {error}" for error in errors)
             clean[LINE] = entry[LINE]
             parsed[section].append(clean)
     problems.extend(_check_ranges_unique(parsed.get("providers", [])))
+    problems.extend(
+        _check_rule_providers(parsed.get("host_rules", []), parsed.get("providers", []))
+    )
     if problems:
         raise DirectoryFileInvalid(problems)
     return parsed
@@ -326,13 +415,28 @@ def _check_ranges_unique(providers: list[dict]) -> list[str]:
     return problems
 
 
+def _check_rule_providers(rules: list[dict], providers: list[dict]) -> list[str]:
+    """A host rule's provider is in the file or already in the directory."""
+    named = {rule["provider"] for rule in rules if rule["provider"]}
+    known = {p["name"] for p in providers} | set(
+        Provider.objects.filter(name__in=named).values_list("name", flat=True)
+    )
+    return [
+        f"line {rule[LINE]}: host rule {host_rule_key(rule)!r}: provider {rule['provider']!r} is "
+        f"neither in this file nor in the directory"
+        for rule in rules
+        if rule["provider"] and rule["provider"] not in known
+    ]
+
+
 # --- applying ---------------------------------------------------------------------------------
 
 
-def _apply(model, values: dict, result: LoadResult, label: str, related=None):
-    row = model.objects.filter(name=values["name"]).first()
+def _apply(model, match: dict, values: dict, result: LoadResult, title: str, related=None):
+    """Create or update the row ``match`` finds with ``values``; say which fields changed."""
+    row = model.objects.filter(**match).first()
     created = row is None
-    row = row or model(name=values["name"])
+    row = row or model(**match)
     changed = [name for name, value in values.items() if getattr(row, name, None) != value]
     for name, value in values.items():
         setattr(row, name, value)
@@ -341,12 +445,11 @@ def _apply(model, values: dict, result: LoadResult, label: str, related=None):
         row.save()
     changed += (related or (lambda _row: []))(row)
     if created:
-        result.created.append(f"{label} {row.name}")
+        result.created.append(title)
     elif changed:
-        result.updated.append(f"{label} {row.name} ({', '.join(changed)})")
+        result.updated.append(f"{title} ({', '.join(changed)})")
     else:
-        result.unchanged.append(f"{label} {row.name}")
-
+        result.unchanged.append(title)
 
 
 def _ranges_release(providers: list[dict]) -> dict[str, set[str]]:
@@ -386,15 +489,30 @@ def directory_load(text: str, *, actor) -> LoadResult:
         values = {k: v for k, v in entry.items() if k not in ("domains", "networks", "asns", LINE)}
         _apply(
             Provider,
+            {"name": entry["name"]},
             values,
             result,
-            "provider",
+            f"provider {entry['name']}",
             related=lambda row, e=entry: _sync_ranges(row, e, released.get(e["name"], set())),
         )
-    for entry in parsed["partners"]:
-        _apply(PartnerHotline, {k: v for k, v in entry.items() if k != LINE}, result, "partner")
-    for entry in parsed["agencies"]:
-        _apply(Agency, {k: v for k, v in entry.items() if k != LINE}, result, "agency")
+    for section, model in (("partners", PartnerHotline), ("agencies", Agency)):
+        for entry in parsed[section]:
+            values = {k: v for k, v in entry.items() if k != LINE}
+            _apply(
+                model,
+                {"name": entry["name"]},
+                values,
+                result,
+                f"{SINGULAR[section]} {entry['name']}",
+            )
+    for entry in parsed["host_rules"]:
+        match = {key: entry[key] for key in ("domain", "asn", "cidr") if entry[key]}
+        values = {
+            "kind": entry["kind"],
+            "provider": Provider.objects.get(name=entry["provider"]),
+            "note": entry["note"],
+        }
+        _apply(HostRule, match, values, result, f"host rule {host_rule_key(entry)}")
     if result.created or result.updated:
         directory_changed.send(
             sender=Provider,
@@ -441,4 +559,259 @@ def directory_export() -> dict[str, list[dict]]:
             }
             for a in Agency.objects.all()
         ],
+        "host_rules": [
+            {
+                "kind": rule.kind,
+                "provider": rule.provider.name,
+                **{
+                    key: getattr(rule, key)
+                    for key in ("domain", "asn", "cidr")
+                    if getattr(rule, key)
+                },
+                "note": rule.note,
+            }
+            for rule in HostRule.objects.select_related("provider").order_by(
+                "kind", "domain", F("asn").asc(nulls_first=True), "cidr"
+            )
+        ],
     }
+
+
+# --- provider candidates ----------------------------------------------------------------------
+
+CANDIDATE_FIELDS = ("name", "country", "abuse_email", "abuse_note", "networks", "asn", "source_url")
+
+
+def _candidate_name(name: str, handle: str) -> str:
+    """Registry text as a directory name: one line of visible text, at most 200 characters."""
+    # Control, format (bidirectional controls among them) and separator characters become spaces.
+    visible = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in name)
+    return " ".join(visible.split())[:200].strip() or handle[:200]
+
+
+def _valid_or_blank(check, value) -> str:
+    try:
+        return check(value)
+    except ValidationError:
+        return ""
+
+
+def _email_clean(value: str) -> str:
+    value = value.strip()
+    validate_email(value)
+    if len(value) > 254:
+        raise ValidationError("longer than an e-mail field holds")
+    return value
+
+
+def _networks_clean(networks: list[str]) -> list[str]:
+    clean = set()
+    for network in networks:
+        try:
+            clean.add(str(ipaddress.ip_network(str(network).strip(), strict=False)))
+        except ValueError:
+            continue  # registry data: what is not a range is left out
+    return sorted(clean)
+
+
+def candidate_state(candidate: ProviderCandidate) -> dict:
+    """What a supervisor decides on: recorded when a candidate is proposed or refreshed."""
+    return {name: getattr(candidate, name) for name in CANDIDATE_FIELDS}
+
+
+@transaction.atomic
+def candidate_propose(
+    *,
+    network_handle: str,
+    name: str,
+    country: str,
+    abuse_email: str,
+    abuse_note: str,
+    networks: list[str],
+    asn: int | None,
+    source_url: str,
+    looked_up_at,
+) -> ProviderCandidate:
+    """The candidate for a registry network the directory does not know, by its handle: created,
+    or (while pending) refreshed with what the registry says now. A decided one is returned as it
+    is. Registry text that is not valid is left blank (a supervisor fills it in on approval)."""
+    handle = network_handle.strip()
+    fresh = {
+        "name": _candidate_name(name, handle),
+        "country": _valid_or_blank(country_code_clean, country),
+        "abuse_email": _valid_or_blank(_email_clean, abuse_email),
+        "abuse_note": " ".join(abuse_note.split())[:300],
+        "networks": _networks_clean(networks),
+        "asn": asn if isinstance(asn, int) and 1 <= asn <= MAX_ASN else None,
+        "source_url": source_url[:500],
+        "looked_up_at": looked_up_at,
+    }
+    candidate, created = ProviderCandidate.objects.select_for_update().get_or_create(
+        network_handle=handle, defaults=fresh
+    )
+    actor = Actor.system("hosting lookup")
+    if created:
+        directory_changed.send(
+            sender=ProviderCandidate,
+            actor=actor,
+            verb="candidate_propose",
+            data={
+                "candidate": candidate.pk,
+                "network_handle": handle,
+                "state": candidate_state(candidate),
+            },
+        )
+        return candidate
+    if candidate.decision != ProviderCandidate.Decision.PENDING:
+        return candidate
+    before = candidate_state(candidate)
+    for field_name, value in fresh.items():
+        setattr(candidate, field_name, value)
+    candidate.save()
+    changes = {k: [before[k], v] for k, v in candidate_state(candidate).items() if before[k] != v}
+    if changes:
+        directory_changed.send(
+            sender=ProviderCandidate,
+            actor=actor,
+            verb="candidate_update",
+            data={"candidate": candidate.pk, "network_handle": handle, "changes": changes},
+        )
+    return candidate
+
+
+def _candidate_pending(candidate_id: int) -> ProviderCandidate:
+    candidate = ProviderCandidate.objects.select_for_update().filter(pk=candidate_id).first()
+    if candidate is None:
+        raise DomainError(f"There is no provider candidate {candidate_id}.")
+    if candidate.decision != ProviderCandidate.Decision.PENDING:
+        raise DomainError(
+            f"The candidate {candidate.name} was already {candidate.get_decision_display()} "
+            f"by {candidate.decided_by_label or 'someone'}: it is not pending."
+        )
+    return candidate
+
+
+def _candidate_decided(candidate: ProviderCandidate, *, actor, decision: str) -> None:
+    candidate.decision = decision
+    candidate.decided_by_label = actor.label[:200]
+    candidate.decided_at = timezone.now()
+    candidate.save()
+
+
+def _new_provider(candidate: ProviderCandidate, *, name, country, abuse_email) -> Provider:
+    """A provider made of the candidate's data (or what the supervisor typed instead), checked as
+    a directory file's entry is."""
+    entry = {
+        "name": candidate.name if name is None else name,
+        "country": candidate.country if country is None else country,
+        "abuse_email": candidate.abuse_email if abuse_email is None else abuse_email,
+    }
+    errors: list[str] = []
+    values = {
+        "name": _name(entry, errors),
+        "country": _country(entry["country"], errors),
+        "abuse_email": _email(entry, "abuse_email", errors, required=True),
+    }
+    if errors:
+        raise DomainError(f"The provider cannot be created: {'; '.join(errors)}.")
+    if Provider.objects.filter(name=values["name"]).exists():
+        raise DomainError(
+            f"A provider named {values['name']!r} already exists: attach the candidate to it, "
+            "or choose another name."
+        )
+    provider = Provider(**values)
+    provider.full_clean()
+    provider.save()
+    return provider
+
+
+def _ranges_taken(candidate: ProviderCandidate, provider_id: int | None) -> list[str]:
+    """The candidate's networks and AS that another provider already holds."""
+    held = [
+        *ProviderNetwork.objects.filter(cidr__in=candidate.networks)
+        .exclude(provider_id=provider_id)
+        .values_list("cidr", "provider__name"),
+        *ProviderASN.objects.filter(asn=candidate.asn)
+        .exclude(provider_id=provider_id)
+        .values_list("asn", "provider__name"),
+    ]
+    return [
+        f"{f'AS{value}' if isinstance(value, int) else value} already belongs to provider "
+        f"{holder!r}"
+        for value, holder in held
+    ]
+
+
+@transaction.atomic
+def candidate_approve(
+    candidate_id: int,
+    *,
+    actor,
+    name: str | None = None,
+    country: str | None = None,
+    abuse_email: str | None = None,
+    provider_id: int | None = None,
+) -> Provider:
+    """Approve a pending candidate: a new provider with its networks and AS (name, country and
+    abuse address from the candidate unless given), or, with ``provider_id``, the networks and AS
+    added to that provider. A network or AS another provider holds refuses the approval."""
+    candidate = _candidate_pending(candidate_id)
+    taken = _ranges_taken(candidate, provider_id)
+    if taken:
+        raise DomainError(
+            f"The candidate {candidate.name} cannot be approved: {'; '.join(taken)}. Attach it "
+            "to that provider, or remove the range there first."
+        )
+    before = None
+    if provider_id is None:
+        provider = _new_provider(candidate, name=name, country=country, abuse_email=abuse_email)
+    else:
+        provider = Provider.objects.select_for_update().filter(pk=provider_id).first()
+        if provider is None:
+            raise DomainError(f"There is no provider {provider_id} to attach the candidate to.")
+        before = provider_state(provider)
+    for cidr in candidate.networks:
+        if not ProviderNetwork.objects.filter(cidr=cidr).exists():
+            ProviderNetwork(provider=provider, cidr=cidr).save()
+    if candidate.asn is not None:
+        ProviderASN.objects.get_or_create(asn=candidate.asn, defaults={"provider": provider})
+    provider_update_record(actor=actor, before=before, provider=provider)
+    candidate.provider = provider
+    _candidate_decided(candidate, actor=actor, decision=ProviderCandidate.Decision.APPROVED)
+    directory_changed.send(
+        sender=ProviderCandidate,
+        actor=actor,
+        verb="candidate_approve",
+        data={
+            "candidate": candidate.pk,
+            "network_handle": candidate.network_handle,
+            "provider": provider.pk,
+            "attached": provider_id is not None,
+            "networks": candidate.networks,
+            "asn": candidate.asn,
+        },
+    )
+    return provider
+
+
+@transaction.atomic
+def candidate_reject(candidate_id: int, *, actor, reason: str) -> None:
+    """Reject a pending candidate (its contact is wrong, or it is not a hosting provider); the
+    reason is on the audit trail. A later lookup of the same network finds it rejected."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Say why the candidate is rejected.")
+    if len(reason) > 500:
+        raise DomainError("The reason is longer than 500 characters.")
+    candidate = _candidate_pending(candidate_id)
+    _candidate_decided(candidate, actor=actor, decision=ProviderCandidate.Decision.REJECTED)
+    directory_changed.send(
+        sender=ProviderCandidate,
+        actor=actor,
+        verb="candidate_reject",
+        data={
+            "candidate": candidate.pk,
+            "network_handle": candidate.network_handle,
+            "reason": reason,
+        },
+    )

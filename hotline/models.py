@@ -172,7 +172,7 @@ class ProviderCandidate(models.Model):
     know. No notice goes to a candidate: a supervisor checks the contact and approves it, which
     creates (or extends) a directory entry."""
 
-    class Status(models.TextChoices):
+    class Decision(models.TextChoices):
         PENDING = "pending", _("waiting for a supervisor")
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
@@ -186,7 +186,7 @@ class ProviderCandidate(models.Model):
     asn = models.PositiveBigIntegerField(null=True, blank=True)
     source_url = models.CharField(max_length=500)
     looked_up_at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     provider = models.ForeignKey(
         Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates"
     )

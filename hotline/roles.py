@@ -1,8 +1,9 @@
 """Staff roles as Django groups, with least privilege each.
 
-Analysts triage; supervisors also escalate to agencies, put reports on hold, override claims and
-keep the directory; auditors read everything and change nothing. Nobody deletes reports, events
-or escalations: the admin offers no delete for them, and these groups hold no delete permission.
+Analysts triage; supervisors also escalate to agencies, put reports on hold, override claims,
+keep the directory and approve the providers the hosting lookup proposes; auditors read
+everything and change nothing. Nobody deletes reports, events or escalations: the admin offers
+no delete for them, and these groups hold no delete permission.
 
 Each app grants its own models' permissions (``role_grants`` on its AppConfig). After every
 ``migrate`` (post_migrate) each group is made to hold exactly what the apps grant it, so a new
@@ -17,6 +18,9 @@ DIRECTORY_VIEW = [
     "hotline.view_provider",
     "hotline.view_providerdomain",
     "hotline.view_providernetwork",
+    "hotline.view_providerasn",
+    "hotline.view_hostrule",
+    "hotline.view_providercandidate",
     "hotline.view_partnerhotline",
     "hotline.view_agency",
 ]
@@ -33,6 +37,14 @@ GRANTS: dict[str, list[str]] = {
         "hotline.add_providernetwork",
         "hotline.change_providernetwork",
         "hotline.delete_providernetwork",
+        "hotline.add_providerasn",
+        "hotline.change_providerasn",
+        "hotline.delete_providerasn",
+        "hotline.add_hostrule",
+        "hotline.change_hostrule",
+        "hotline.delete_hostrule",
+        # Approving a candidate creates a provider that then receives notices.
+        "hotline.decide_providercandidate",
         "hotline.add_partnerhotline",
         "hotline.change_partnerhotline",
         "hotline.add_agency",

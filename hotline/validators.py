@@ -1,14 +1,18 @@
 """Validators of the directory's fields (named by the models, and so by their migrations).
 
 The one country-code rule: an assigned ISO 3166-1 alpha-2 code, in ASCII capitals. A name: one
-line of visible text.
+line of visible text. A domain suffix: a host name, never a public suffix.
 """
 
+import ipaddress
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from iso3166 import countries_by_alpha2
+
+from hotline.domains import is_public_suffix
+from hotline.url import canonicalize
 
 COUNTRY_CODE_MESSAGE = _("Use an assigned two-letter ISO 3166-1 country code, e.g. NL.")
 
@@ -46,3 +50,28 @@ def directory_name(value: str) -> None:
                 % {"code": ord(char)},
                 code="control_character",
             )
+
+
+def domain_suffix_clean(value: str) -> str:
+    """A domain suffix as the directory stores it (the canonical host: lower case, punycode);
+    ValidationError if it is not a host name, is an IP address, or is a public suffix, which
+    would match every registrant's domains under it."""
+    try:
+        host = canonicalize(f"http://{value.strip()}/").host
+    except ValidationError as exc:
+        message = f"domain {value!r}: {' '.join(exc.messages)}"
+        raise ValidationError(message, code="domain") from None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise ValidationError(
+            f"domain {value!r} is an IP address: list it under networks", code="domain_address"
+        )
+    if is_public_suffix(host):
+        raise ValidationError(
+            f"{host} is a public suffix: list the provider's own domain, e.g. example.{host}",
+            code="public_suffix",
+        )
+    return host

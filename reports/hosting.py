@@ -550,7 +550,7 @@ def _candidate(findings: Findings, facts: list[AddressFacts]) -> None:
         looked_up_at=record.looked_up_at,
     )
     findings.candidate, findings.abuse_email = candidate, candidate.abuse_email
-    if candidate.status == ProviderCandidate.Status.APPROVED and candidate.provider:
+    if candidate.decision == ProviderCandidate.Decision.APPROVED and candidate.provider:
         _suggest(
             findings,
             candidate.provider,
@@ -560,7 +560,7 @@ def _candidate(findings: Findings, facts: list[AddressFacts]) -> None:
     findings.country = record.country
     state = (
         "rejected by a supervisor"
-        if candidate.status == ProviderCandidate.Status.REJECTED
+        if candidate.decision == ProviderCandidate.Decision.REJECTED
         else ("a candidate: a supervisor must approve it before a notice can go")
     )
     findings.reason = f"{address} is in {record.cidr}, held by {candidate.name}: {state}"

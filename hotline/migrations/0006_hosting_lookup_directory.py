@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('asn', models.PositiveBigIntegerField(blank=True, null=True)),
                 ('source_url', models.CharField(max_length=500)),
                 ('looked_up_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'waiting for a supervisor'), ('approved', 'approved'), ('rejected', 'rejected')], default='pending', max_length=16)),
+                ('decision', models.CharField(choices=[('pending', 'waiting for a supervisor'), ('approved', 'approved'), ('rejected', 'rejected')], default='pending', max_length=16)),
                 ('decided_by_label', models.CharField(blank=True, max_length=200)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -43,7 +43,7 @@ QUEUES = {
         lambda request: Q(
             status__in=[S.NEW, S.IN_REVIEW, S.ACTIONABLE],
             provider__isnull=True,
-            hosting_lookup__candidate__status="pending",
+            hosting_lookup__candidate__decision="pending",
         ),
     ),
     "disputed": (

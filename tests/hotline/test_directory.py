@@ -1,5 +1,5 @@
-"""The directory file: load (all or nothing, with line-level errors), export, and the provider
-suggestion that reads it."""
+"""The directory file: load (all or nothing, with line-level errors), export, and the selectors
+that match hosts, addresses and ASes to what it holds."""
 
 import json
 from io import StringIO
@@ -11,12 +11,33 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from hotline.directory import directory_export
-from hotline.models import Agency, PartnerHotline, Provider, ProviderDomain, ProviderNetwork
-from hotline.selectors import provider_suggest
+from hotline.models import (
+    Agency,
+    HostRule,
+    PartnerHotline,
+    Provider,
+    ProviderASN,
+    ProviderDomain,
+    ProviderNetwork,
+)
+from hotline.selectors import (
+    cdn_rule_for,
+    domain_match,
+    host_rule_for_host,
+    network_match,
+)
 
 pytestmark = pytest.mark.django_db
 
-DIRECTORY_MODELS = (Provider, ProviderDomain, ProviderNetwork, PartnerHotline, Agency)
+DIRECTORY_MODELS = (
+    Provider,
+    ProviderDomain,
+    ProviderNetwork,
+    ProviderASN,
+    PartnerHotline,
+    Agency,
+    HostRule,
+)
 
 VALID = """\
 providers:
@@ -120,8 +141,10 @@ def test_a_yaml_file_creates_providers_partners_and_agencies(directory_file):
         "Provider": 2,
         "ProviderDomain": 3,
         "ProviderNetwork": 2,
+        "ProviderASN": 1,
         "PartnerHotline": 1,
         "Agency": 1,
+        "HostRule": 0,
     }
     assert_valid_directory_loaded()
 
@@ -215,16 +238,21 @@ def test_one_file_can_move_a_domain_and_a_network_to_another_provider(directory_
         "updated provider Example Forum Hosting (domains, networks)",
         "0 created, 2 updated, 2 unchanged.",
     ]
-    assert provider_suggest("cdn.files.example.org").name == "Example Forum Hosting"
-    assert provider_suggest("2001:db8:500::7").name == "Example Forum Hosting"
-    assert provider_suggest("198.51.100.7").name == "Example Images BV"
+    assert domain_match("cdn.files.example.org").provider.name == "Example Forum Hosting"
+    assert {a: p.name for a, p in network_match(["2001:db8:500::7", "198.51.100.7"]).items()} == {
+        "2001:db8:500::7": "Example Forum Hosting",
+        "198.51.100.7": "Example Images BV",
+    }
 
 
 def test_the_demo_directory_loads(directory_file):
     path = Path(settings.BASE_DIR) / "hotline" / "fixtures" / "demo-directory.yaml"
 
-    assert load(path)[-1] == "6 created, 0 updated, 0 unchanged."
-    assert load(path) == ["0 created, 0 updated, 6 unchanged."]
+    assert load(path)[-1] == "9 created, 0 updated, 0 unchanged."
+    assert load(path) == ["0 created, 0 updated, 9 unchanged."]
+    cdn = cdn_rule_for("203.0.113.9", 64510)
+    assert (cdn.kind, cdn.provider.name) == ("cdn", "Example CDN")
+    assert host_rule_for_host("dl.share.example.com").provider.name == "Share Example GmbH"
 
 
 # --- refusing invalid files -------------------------------------------------------------------
@@ -313,6 +341,46 @@ def with_bad_provider(*lines: str) -> str:
             "line 7: provider 'Ip Domain': domain '8.8.8.8' is an IP address: list it under",
         ),
         (
+            with_bad_provider(
+                "name: Suffix", "country: GB", "abuse_email: a@b.example", "domains: [Co.UK]"
+            ),
+            "line 7: provider 'Suffix': co.uk is a public suffix: list the provider's own "
+            "domain, e.g. example.co.uk",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: cdn\n    provider: Good Host\n"
+            "    domain: good.example\n",
+            "line 8: host rule 'good.example': a cdn rule matches by exactly one asn or cidr, "
+            "not domain",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: platform\n    provider: Good Host\n"
+            "    domain: good.example\n    asn: 64500\n",
+            "line 8: host rule 'good.example': a platform rule matches by exactly one domain, "
+            "not domain and asn",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: host\n    provider: Good Host\n"
+            "    domain: github.io.\n  - kind: platform\n    provider: Good Host\n"
+            "    domain: GitHub.io\n",
+            "line 11: host rule 'github.io': a rule for 'github.io' already used on line 8",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: platform\n    provider: Good Host\n"
+            "    domain: com.au\n",
+            "line 8: host rule: com.au is a public suffix",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: cdn\n    provider: Nobody\n    asn: 64511\n",
+            "line 8: host rule 'AS64511': provider 'Nobody' is neither in this file nor in the "
+            "directory",
+        ),
+        (
+            GOOD_PROVIDER + "host_rules:\n  - kind: proxy\n    provider: Good Host\n"
+            "    cidr: 192.0.2.0/33\n",
+            "line 8: host rule: kind 'proxy' must be one of: cdn, platform, host",
+        ),
+        (
             GOOD_PROVIDER + "partners:\n  - name: Bad Partner\n    countries: [DE, Germany]\n",
             "line 8: partner 'Bad Partner': countries: 'Germany' is not an ISO 3166-1",
         ),
@@ -340,6 +408,13 @@ def with_bad_provider(*lines: str) -> str:
         "network for two providers",
         "bad deadline",
         "IP as domain",
+        "public suffix as domain",
+        "cdn rule by domain",
+        "platform rule by domain and asn",
+        "host rule twice",
+        "host rule for a public suffix",
+        "host rule for an unknown provider",
+        "host rule of an unknown kind",
         "bad partner country",
         "bad agency kind",
         "YAML syntax (unclosed list)",
@@ -465,59 +540,104 @@ def test_export_to_standard_output_is_the_loadable_yaml(directory_file):
     assert data["partners"][0]["countries"] == ["AT", "DE"]
 
 
-# --- provider suggestion ----------------------------------------------------------------------
+# --- host rules in the file -------------------------------------------------------------------
+
+RULES = """\
+host_rules:
+  - kind: cdn
+    provider: Example Forum Hosting
+    asn: 64510
+    note: reverse proxy
+  - kind: cdn
+    provider: Example Forum Hosting
+    cidr: 203.0.113.7/24
+  - kind: platform
+    provider: Example Images BV
+    domain: Share.Example.COM
+  - kind: host
+    provider: New Host
+    domain: blog.example.org
+"""
+NEW_HOST = """\
+  - name: New Host
+    country: FR
+    abuse_email: abuse@newhost.example
+"""
 
 
-def provider(name, *, domains=(), networks=(), active=True):
-    row = Provider.objects.create(
-        name=name, country="DE", abuse_email=f"abuse@{name.lower()}.example", active=active
+def with_rules(rules: str = RULES) -> str:
+    return VALID.replace("partners:", NEW_HOST + "partners:") + rules
+
+
+def test_host_rules_load_with_a_provider_made_by_the_same_file(directory_file):
+    lines = load(directory_file(with_rules()))
+
+    assert lines[-5:] == [
+        "created host rule AS64510",
+        "created host rule 203.0.113.0/24",
+        "created host rule share.example.com",
+        "created host rule blog.example.org",
+        "9 created, 0 updated, 0 unchanged.",
+    ]
+    rules = {
+        (r.kind, r.domain, r.asn, r.cidr): (r.provider.name, r.note)
+        for r in HostRule.objects.select_related("provider")
+    }
+    assert rules == {
+        ("cdn", "", 64510, ""): ("Example Forum Hosting", "reverse proxy"),
+        ("cdn", "", None, "203.0.113.0/24"): ("Example Forum Hosting", ""),
+        ("platform", "share.example.com", None, ""): ("Example Images BV", ""),
+        ("host", "blog.example.org", None, ""): ("New Host", ""),
+    }
+
+
+def test_a_changed_host_rule_is_updated_and_audited_in_the_load_event(directory_file):
+    from reports.models import Event
+
+    load(directory_file(with_rules()))
+    changed = with_rules(
+        RULES.replace("provider: Example Images BV", "provider: Example Forum Hosting")
     )
-    for suffix in domains:
-        ProviderDomain.objects.create(provider=row, suffix=suffix)
-    for cidr in networks:
-        ProviderNetwork.objects.create(provider=row, cidr=cidr)
-    return row
+
+    lines = load(directory_file(changed))
+
+    assert lines == [
+        "updated host rule share.example.com (provider)",
+        "0 created, 1 updated, 8 unchanged.",
+    ]
+    rule = HostRule.objects.get(domain="share.example.com")
+    assert rule.provider.name == "Example Forum Hosting"
+    event = Event.objects.filter(verb="directory_load").last()
+    assert event.data == {"created": [], "updated": ["host rule share.example.com (provider)"]}
 
 
-@pytest.fixture
-def hosts():
-    provider("Broad", domains=["example.com"], networks=["8.8.0.0/16", "2a00:1450::/32"])
-    provider("Narrow", domains=["a.example.com"], networks=["8.8.8.0/24", "2a00:1450:4001::/48"])
-    provider("Narrowest", domains=["x.a.example.com"], networks=["8.8.8.8/32"], active=False)
-    provider("Elsewhere", domains=["example.org"], networks=["1.1.1.0/24"])
+def test_a_file_with_a_bad_host_rule_loads_nothing(directory_file):
+    _, errors = load_refused(directory_file(with_rules(RULES + "  - kind: cdn\n    asn: 0\n")))
+
+    assert errors == [
+        "line 39: host rule: provider is required",
+        "line 39: host rule: ASN 0 is not a number from 1 to 4294967295",
+    ]
+    assert counts() == dict.fromkeys(counts(), 0)
 
 
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("example.com", "Broad"),
-        ("www.example.com", "Broad"),
-        ("a.example.com", "Narrow"),
-        ("deep.sub.a.example.com", "Narrow"),
-        ("b.example.com", "Broad"),
-        ("x.a.example.com", "Narrow"),  # the inactive, longer match is ignored
-        ("notexample.com", None),  # a suffix match is whole labels only
-        ("example.com.evil.example", None),
-        ("com", None),
-        ("www.example.org", "Elsewhere"),
-        ("8.8.4.4", "Broad"),
-        ("8.8.8.7", "Narrow"),
-        ("8.8.8.8", "Narrow"),  # the inactive /32 is ignored
-        ("1.1.1.1", "Elsewhere"),
-        ("9.9.9.9", None),
-        ("2a00:1450:4002::1", "Broad"),
-        ("2a00:1450:4001::1", "Narrow"),
-        ("2a00:1450:4001:ffff:ffff:ffff:ffff:ffff", "Narrow"),
-        ("2a01::1", None),
-        ("::ffff:8.8.8.7", "Narrow"),  # an IPv4-mapped address is that IPv4 address
-    ],
-)
-def test_provider_suggest_picks_the_most_specific_active_match(hosts, host, expected):
-    suggested = provider_suggest(host)
+def test_host_rules_export_and_load_back_unchanged(directory_file, tmp_path):
+    load(directory_file(with_rules()))
+    before = directory_state()
+    path = tmp_path / "export.yaml"
 
-    assert (suggested.name if suggested else None) == expected
+    call_command("directory", "export", "-o", str(path), stdout=StringIO())
 
-
-def test_provider_suggest_with_no_directory():
-    assert provider_suggest("images.example.com") is None
-    assert provider_suggest("8.8.8.8") is None
+    assert load(path) == ["0 created, 0 updated, 9 unchanged."]
+    assert directory_state() == before
+    assert yaml.safe_load(path.read_text())["host_rules"] == [
+        {"kind": "cdn", "provider": "Example Forum Hosting", "cidr": "203.0.113.0/24", "note": ""},
+        {"kind": "cdn", "provider": "Example Forum Hosting", "asn": 64510, "note": "reverse proxy"},
+        {"kind": "host", "provider": "New Host", "domain": "blog.example.org", "note": ""},
+        {
+            "kind": "platform",
+            "provider": "Example Images BV",
+            "domain": "share.example.com",
+            "note": "",
+        },
+    ]

@@ -41,3 +41,16 @@ def test_a_migrate_gives_the_roles_back_what_someone_took(django_db_blocker):
             "content_type__app_label", "codename"
         )
     }
+
+
+def test_only_supervisors_decide_on_provider_candidates():
+    deciders = [
+        role
+        for role, codes in role_permissions().items()
+        if "hotline.decide_providercandidate" in codes
+    ]
+    assert deciders == ["supervisor"]
+    assert (
+        Group.objects.filter(permissions__codename="decide_providercandidate").get().name
+        == "supervisor"
+    )

@@ -147,6 +147,7 @@ def test_the_fallback_budget_comes_back_after_the_period(cache_down, three_a_min
 
 # --- a real Redis stopped and started again ---------------------------------------------------
 
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A Redis of the test's own (the shared one is never stopped), as the throttles' cache."""

@@ -54,7 +54,7 @@ def test_an_unknown_host_gets_a_candidate_from_rdap_that_a_supervisor_approves(
     lookup = looked_up(report)
     candidate = lookup.candidate
     assert lookup.provider is None
-    assert (candidate.name, candidate.country, candidate.abuse_email, candidate.status) == (
+    assert (candidate.name, candidate.country, candidate.abuse_email, candidate.decision) == (
         "Unlisted Hosting Ltd",
         "GB",
         "abuse@unlisted-hosting.example",
@@ -67,7 +67,7 @@ def test_an_unknown_host_gets_a_candidate_from_rdap_that_a_supervisor_approves(
     hosting.lookup_request(report.pk, actor=Actor.for_user(supervisor))
     again = looked_up(report)
     assert again.provider == provider and again.candidate is None
-    assert ProviderCandidate.objects.get().status == "approved"
+    assert ProviderCandidate.objects.get().decision == "approved"
 
 
 def test_behind_a_cdn_the_cdn_s_abuse_channel_is_suggested_and_the_report_says_so(
