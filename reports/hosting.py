@@ -595,10 +595,14 @@ def _record(lookup: HostingLookup, findings: Findings, *, retry: bool = True) ->
     else:
         lookup.state = HostingLookup.State.FAILED if again else HostingLookup.State.DONE
         lookup.finished_at = now
+    if lookup.purpose == HostingLookup.Purpose.DELIVERY:
+        # The check before a hand-off is its row; what it changes (a move) is a transition.
+        lookup.save()
+        return
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=lookup.report_id)
         lookup.save()
-        if lookup.finished_at is not None and lookup.purpose != HostingLookup.Purpose.DELIVERY:
+        if lookup.finished_at is not None:
             report.hosting_lookup = lookup
             report.save(update_fields=["hosting_lookup"])
         events_append([_event(report, "hosting_looked_up", ACTOR, _summary(lookup))])

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-SERVICES = {"db", "redis", "migrate", "web", "worker", "beat"}
-APP_SERVICES = ("migrate", "web", "worker", "beat")
-LONG_RUNNING = ("db", "redis", "web", "worker", "beat")
+SERVICES = {"db", "redis", "migrate", "web", "worker", "lookups", "beat"}
+APP_SERVICES = ("migrate", "web", "worker", "lookups", "beat")
+LONG_RUNNING = ("db", "redis", "web", "worker", "lookups", "beat")
 IMAGE_PORT = "8000"
 
 
@@ -166,7 +166,7 @@ def stop(process: subprocess.Popen) -> str:
 # --- docker-compose.yml ---------------------------------------------------------------------
 
 
-def test_compose_has_the_six_services_and_no_version_key(compose):
+def test_compose_has_the_seven_services_and_no_version_key(compose):
     assert set(compose["services"]) == SERVICES
     assert "version" not in compose  # the Compose specification has none
 
@@ -192,6 +192,7 @@ def test_every_long_running_service_has_a_healthcheck(compose, name):
         "redis": "redis-cli ping",
         "web": "/healthz",
         "worker": "inspect ping",
+        "lookups": "inspect ping --destination lookups@",
         "beat": "inspect ping",
     }[name]
     assert expected in " ".join(test)
@@ -204,7 +205,7 @@ def test_migrate_runs_once_after_the_database_is_healthy(compose):
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+@pytest.mark.parametrize("name", ["web", "worker", "lookups", "beat"])
 def test_app_services_start_after_migrate_and_a_healthy_redis(compose, name):
     depends_on = compose["services"][name]["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
@@ -272,6 +273,10 @@ def test_worker_and_beat_commands(compose):
     assert "--enable-remote-control" in beat
     assert "celerybeat@$$HOSTNAME" in services["beat"]["healthcheck"]["test"][1]
     assert "celery@$$HOSTNAME" in services["worker"]["healthcheck"]["test"][1]
+    # Each worker serves its own queue: a slow DNS server never holds up a deadline.
+    assert services["worker"]["command"][4:6] == ["-Q", "celery"]
+    lookups = services["lookups"]["command"]
+    assert lookups[4:6] == ["-Q", "lookups"] and lookups[lookups.index("-n") + 1] == "lookups@%h"
 
 
 def test_web_command_enables_no_access_log(compose):
@@ -420,7 +425,7 @@ def test_image_web_command_and_healthcheck_work_in_production(tmp_path, compose)
 
 
 @pytest.mark.redis
-def test_worker_and_beat_healthchecks_work_as_written(tmp_path, compose):
+def test_worker_lookups_and_beat_healthchecks_work_as_written(tmp_path, compose):
     # A Redis database of its own, so that nothing queued by other tests reaches this worker.
     broker = urllib.parse.urlsplit(settings.CELERY_BROKER_URL)._replace(path="/15").geturl()
     hostname = socket.gethostname()  # a container's HOSTNAME is its host name
@@ -433,6 +438,7 @@ def test_worker_and_beat_healthchecks_work_as_written(tmp_path, compose):
     )
     services = compose["services"]
     worker_cmd = [*services["worker"]["command"], "--concurrency=1"]
+    lookups_cmd = [*services["lookups"]["command"], "--concurrency=1"]
     beat_cmd = services["beat"]["command"]
     schedule = tmp_path / "celerybeat-schedule"
     beat_cmd[beat_cmd.index("--schedule") + 1] = str(schedule)
@@ -446,7 +452,7 @@ def test_worker_and_beat_healthchecks_work_as_written(tmp_path, compose):
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for name, cmd in (("worker", worker_cmd), ("beat", beat_cmd))
+        for name, cmd in (("worker", worker_cmd), ("lookups", lookups_cmd), ("beat", beat_cmd))
     }
     check_env = env | {"PATH": f"{Path(celery).parent}:{env['PATH']}"}
 

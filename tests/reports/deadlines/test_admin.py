@@ -174,9 +174,6 @@ def test_a_report_with_a_scheduled_notice_cannot_be_forwarded_until_it_is_withdr
     notify_police(report.pk, supervisor, police)
     notice = workflow.report_send_notice(report.pk, actor=analyst)
     partner = PartnerHotline.objects.create(name="Abroad", countries=["DE"])
-    workflow.report_set_hosting(
-        report.pk, actor=analyst, provider_id=notice.provider_id, country="DE"
-    )
 
     with pytest.raises(DomainError, match="withdraw it before forwarding"):
         workflow.report_forward(report.pk, actor=analyst, partner_id=partner.pk)

@@ -12,6 +12,7 @@ from tests.reports.factories import StaffUserFactory
 from tests.reports.hosting.support import looked_up, notice_running, repeat_due, submit
 
 pytestmark = pytest.mark.django_db
+FORM = "application/x-www-form-urlencoded"  # what the buttons post (multipart is refused)
 
 
 def page(client, report: Report) -> str:
@@ -29,7 +30,9 @@ def test_the_report_page_shows_the_lookup_and_an_analyst_can_ask_again(
         assert fact in shown
     assert "Look up again" in shown
 
-    answer = client.post(f"/admin/reports/report/{report.pk}/hosting-lookup/")
+    answer = client.post(
+        f"/admin/reports/report/{report.pk}/hosting-lookup/", "", content_type=FORM
+    )
     assert answer.status_code == 302
     assert report.lookups.filter(purpose="on_demand", state="pending").count() == 1
     assert Event.objects.filter(report=report, verb="hosting_lookup_request").exists()
@@ -42,7 +45,12 @@ def test_an_auditor_sees_the_lookup_but_cannot_ask_again(client, outside, direct
     client.force_login(StaffUserFactory(username="audrey", role="auditor"))
     shown = page(client, report)
     assert "Known Hosting BV" in shown and "Look up again" not in shown
-    assert client.post(f"/admin/reports/report/{report.pk}/hosting-lookup/").status_code == 403
+    assert (
+        client.post(
+            f"/admin/reports/report/{report.pk}/hosting-lookup/", "", content_type=FORM
+        ).status_code
+        == 403
+    )
     assert report.lookups.count() == 1
 
 
@@ -57,13 +65,16 @@ def test_a_hosting_change_shows_both_answers_and_its_two_decisions(
     dns_server.set("img.known.example", A=["203.0.113.25"])
     with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
         assert not message_deliver(repeat_due(notice).pk)
+        client.force_login(analyst)  # a day later: a new session
         shown = page(client, notice.report)
         assert "Hosting changed" in shown
         assert "Known Hosting BV" in shown and "Unlisted Hosting Ltd" in shown
         assert "Withdraw the notice: the content moved" in shown
         assert "Keep the notice running" in shown
         answer = client.post(
-            f"/admin/reports/report/{notice.report_id}/transition/hosting_move_follow/"
+            f"/admin/reports/report/{notice.report_id}/transition/hosting_move_follow/",
+            "",
+            content_type=FORM,
         )
     assert answer.status_code == 302
     notice.refresh_from_db()

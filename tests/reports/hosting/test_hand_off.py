@@ -13,6 +13,7 @@ from reports.models import HostingLookup, OutgoingMessage, Report
 from reports.notices import message_deliver, messages_redeliver
 from reports.sla.figures import provider_figures
 from reports.sla.period import Period
+from tests.reports.factories import AgencyFactory
 from tests.reports.hosting.support import in_queue, notice_running, repeat_due
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +43,6 @@ def test_a_moved_host_stops_the_repeat_and_the_analyst_follows_the_move(
         repeat.refresh_from_db()
         assert repeat.sent_at is None
 
-        with pytest.raises(DomainError, match="withdraw it before changing the hosting"):
-            workflow.report_set_hosting(
-                report.pk, actor=Actor.for_user(analyst), provider_id=None, country="GB"
-            )
         workflow.report_hosting_move_follow(report.pk, actor=Actor.for_user(analyst))
 
     notice.refresh_from_db()
@@ -59,6 +56,27 @@ def test_a_moved_host_stops_the_repeat_and_the_analyst_follows_the_move(
     day = notice.handed_off_at.date()
     period = Period.from_dates(day, day + timedelta(days=3))
     assert provider_figures(period, "provider") == []
+
+
+def test_hosting_cannot_change_while_a_notice_runs_even_on_hold(
+    outside, directory, analyst, supervisor
+):
+    notice = notice_running("https://img.known.example/n/6", analyst)
+    workflow.report_hold(
+        notice.report_id,
+        actor=Actor.for_user(supervisor),
+        agency_id=AgencyFactory().pk,
+        until=notice.deadline_at,
+    )
+    with pytest.raises(DomainError, match="withdraw it before changing the hosting"):
+        workflow.report_set_hosting(
+            notice.report_id,
+            actor=Actor.for_user(analyst),
+            provider_id=directory["forum"].pk,
+            country="NL",
+        )
+    report = Report.objects.get(pk=notice.report_id)
+    assert (report.status, report.provider) == ("on_hold", directory["known"])
 
 
 def test_keeping_the_notice_sends_the_held_repeat(outside, directory, analyst, dns_server):
