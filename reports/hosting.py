@@ -186,7 +186,7 @@ def hand_off_allowed(notice: Notice) -> bool:
 
 
 def _moved(notice: Notice, lookup: HostingLookup) -> bool:
-    if not lookup.resolved:
+    if not lookup.resolved or (lookup.provider_id is None and lookup.candidate_id is None):
         return False  # nothing known now: not evidence of a move
     basis = notice.lookup
     if basis is not None and basis.resolved:
