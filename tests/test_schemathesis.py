@@ -101,7 +101,7 @@ def keys(live_server, monkeypatch):
         monkeypatch.setitem(ProviderThrottle.THROTTLE_RATES, scope, "1000000/min")
     # No broker traffic from here: timers and mail delivery are other tests' business.
     monkeypatch.setattr(deadlines, "_send_wakes", lambda *args: None)
-    monkeypatch.setattr(notices, "_deliver_later", lambda *args: None)
+    monkeypatch.setattr(notices, "message_deliver_later", lambda *args: None)
 
     # Transactional tests flush the role groups that migrations made: a superuser acts.
     actor = Actor.for_user(get_user_model().objects.create_superuser("sam", "sam@x.example"))
