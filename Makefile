@@ -24,7 +24,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
-	@$(PY) -m sandbox --dir var/sandbox serve & sandbox=$$!; \
+	@rm -f var/sandbox/ready; $(PY) -m sandbox --dir var/sandbox serve & sandbox=$$!; \
+	  for i in $$(seq 100); do [ -f var/sandbox/ready ] && break; sleep 0.1; done; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker --beat -Q celery --loglevel=INFO \
 	    --concurrency=2 --schedule=var/celerybeat-schedule -n default@%h & worker=$$!; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker -Q lookups --loglevel=INFO \

@@ -23,7 +23,7 @@ found again from its row (``lookups_resume``); a failure is recorded and retried
 import ipaddress
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -212,6 +212,11 @@ class Findings:
     resolved: bool = False
     partner: PartnerHotline | None = None  # hosted abroad where this partner covers
     transient: bool = False  # a failure that a later attempt may not meet
+    retry_at: datetime | None = None  # not before this: a registry asked us to wait
+
+    def wait_until(self, moment: datetime) -> None:
+        self.transient = True
+        self.retry_at = max(self.retry_at or moment, moment)
 
     def step(self, name: str, outcome: str, detail: str = "") -> None:
         self.steps.append({"step": name, "outcome": outcome, "detail": detail[:300]})
@@ -411,7 +416,7 @@ def _registry_network(address: str, findings: Findings, *, fresh: bool) -> Regis
             failure.rdap_error,
             f"{address}: not asked again before {failure.rdap_retry_at:%H:%M:%S} UTC",
         )
-        findings.transient = True
+        findings.wait_until(failure.rdap_retry_at)
         return None
     try:
         record = rdap.ip_network(
@@ -426,8 +431,8 @@ def _registry_network(address: str, findings: Findings, *, fresh: bool) -> Regis
     except rdap.RDAPError as exc:
         findings.step("rdap", exc.kind, f"{address}: {exc}")
         if exc.kind in TRANSIENT_RDAP:
-            findings.transient = True
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after else REGISTRY_RETRY
+            findings.wait_until(now + wait)
             AddressLookup.objects.update_or_create(
                 address=address,
                 defaults={"rdap_error": exc.kind, "rdap_retry_at": now + wait},
@@ -591,7 +596,7 @@ def _record(lookup: HostingLookup, findings: Findings, *, retry: bool = True) ->
     lookup.resolved = findings.resolved
     again = retry and findings.transient and findings.provider is None
     if again and lookup.attempts <= len(BACKOFF):
-        lookup.next_attempt_at = now + BACKOFF[lookup.attempts - 1]
+        lookup.next_attempt_at = max(now + BACKOFF[lookup.attempts - 1], findings.retry_at or now)
     else:
         lookup.state = HostingLookup.State.FAILED if again else HostingLookup.State.DONE
         lookup.finished_at = now

@@ -197,8 +197,11 @@ def test_a_registry_rate_limit_is_recorded_and_the_registry_is_not_asked_again_a
 ):
     rdap_server = outside[1]
     rdap_server.set("203.0.113.0/24", {"status": 429, "headers": {"Retry-After": "120"}})
+    asked_at = timezone.now()
     lookup = looked_up(submit("https://pics.unknown.example/r/1"))
     assert steps(lookup)["rdap"] == "rate_limited" and lookup.state == "pending"
+    # Tried again when the registry allows, not at the first backoff (a minute).
+    assert lookup.next_attempt_at >= asked_at + timedelta(seconds=120)
     asked = len(rdap_server.requests)
     looked_up(submit("https://pics.unknown.example/r/2"))
     assert len(rdap_server.requests) == asked
