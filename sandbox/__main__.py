@@ -5,8 +5,8 @@
 
 ``serve`` writes the demo's zone and registry data into ``--dir`` the first time (edit them
 freely afterwards: both are read again when they change) and the RDAP server's CA certificate
-(``ca.pem``, which the service's HOTLINE_OUTSIDE_CA_FILE points at). ``move`` points a host at
-another address while the servers run.
+(``ca.pem``, which the service's HOTLINE_OUTSIDE_CA_FILE points at), then ``ready`` once both
+listen. ``move`` points a host at another address while the servers run.
 """
 
 import argparse
@@ -22,6 +22,7 @@ from sandbox.rdap_server import RDAPServer
 
 ZONE_FILE = "dns-zone.json"
 RDAP_FILE = "rdap-networks.json"
+READY_FILE = "ready"
 
 
 def serve(directory: Path, dns_port: int, rdap_port: int) -> None:
@@ -31,6 +32,8 @@ def serve(directory: Path, dns_port: int, rdap_port: int) -> None:
         zone.write_text(json.dumps(demo.zone(), indent=2))
     if not networks.exists():
         networks.write_text(json.dumps(demo.rdap_networks(), indent=2))
+    ready = directory / READY_FILE
+    ready.unlink(missing_ok=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -38,11 +41,13 @@ def serve(directory: Path, dns_port: int, rdap_port: int) -> None:
         DNSServer(zone_file=zone, port=dns_port) as dns,
         RDAPServer(port=rdap_port, ca_dir=directory, data_file=networks) as rdap,
     ):
-        print(f"sandbox DNS on {dns.address[0]}:{dns.address[1]} ({zone})", flush=True)
-        print(
-            f"sandbox RDAP on https://{rdap.address[0]}:{rdap.address[1]} ({networks})", flush=True
-        )
+        host, port = dns.address
+        print(f"sandbox DNS on {host}:{port} ({zone})", flush=True)
+        host, port = rdap.address
+        print(f"sandbox RDAP on https://{host}:{port} ({networks})", flush=True)
+        ready.touch()  # both listen, and the CA file is this run's
         stop.wait()
+    ready.unlink(missing_ok=True)
 
 
 def move(directory: Path, host: str, address: str) -> None:

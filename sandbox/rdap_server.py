@@ -46,7 +46,7 @@ DEFAULT_NAMES = (
     "rdap.elsewhere.example",
 )
 RDAP_JSON = "application/rdap+json"
-CA_FILE_NAME = "rdap-sandbox-ca.pem"
+CA_FILE_NAME = "ca.pem"
 _IP_PATH = re.compile(r"(?:/.*)?/ip/(?P<address>[^/]+)")
 _CHUNK = 64 * 1024
 # A client that connects and says nothing holds its thread no longer than this.
