@@ -7,8 +7,8 @@ BENCH_REPORTS reports on those hosts, each with its intake lookup pending.
 
 1. Cold lookups (the baseline): ``reports.hosting.attribute(host, fresh=True)`` for BENCH_COLD
    hosts, every step asked of the servers, none from the cache: lookups per second.
-2. The lookups worker's work: ``hosting.lookups_run`` over every pending lookup, as the
-   lookups queue runs them: lookups per second, and how many queries reached the DNS and RDAP
+2. The lookups worker's work: ``hosting.intake_lookups_run`` for each partner batch's reports,
+   as the lookups queue runs them: lookups per second, and how many queries reached the DNS and RDAP
    servers (the cache must keep this near one set per host plus one RDAP query per network).
    Ratio: cached lookups per second / cold lookups per second.
 3. A partner batch of BENCH_BATCH new URLs on one host (``partner_batch_submit``, the service
@@ -100,13 +100,14 @@ def directory_load(nets: list) -> None:
         ProviderNetwork(provider=provider, cidr=str(net)).save()
 
 
-def reports_insert(count: int, hosts: list[str]) -> list[int]:
-    """Reports through the partner intake (their lookups pending, no task sent)."""
+def reports_insert(count: int, hosts: list[str]) -> list[list[int]]:
+    """Reports through the partner intake, no task sent: the ids of each batch, as the intake
+    task of each would get them."""
     from hotline.actors import Actor
     from hotline.models import PartnerHotline
     from reports.broker import broker_quiet
     from reports.intake import partner_batch_submit
-    from reports.models import HostingLookup
+    from reports.models import Report
 
     partner = PartnerHotline.objects.create(name="Bench partner", countries=["DE"])
     with broker_quiet():
@@ -119,7 +120,8 @@ def reports_insert(count: int, hosts: list[str]) -> list[int]:
                 ],
                 actor=Actor.system("bench"),
             )
-    return list(HostingLookup.objects.filter(status="pending").values_list("pk", flat=True))
+    ids = list(Report.objects.order_by("pk").values_list("pk", flat=True))
+    return [ids[start : start + 1000] for start in range(0, len(ids), 1000)]
 
 
 def cache_clear() -> None:
@@ -153,7 +155,7 @@ def batch_seconds(repeats: int, size: int) -> dict[str, float]:
         with ExitStack() as stack:
             stack.enter_context(broker_quiet())
             if variant == "off":
-                stack.enter_context(mock.patch.object(intake.hosting, "lookups_request"))
+                stack.enter_context(mock.patch.object(intake.hosting, "lookups_request_for_new"))
             began = time.perf_counter()
             intake.partner_batch_submit(partner=partner, items=items, actor=Actor.system("bench"))
             elapsed = time.perf_counter() - began
@@ -200,14 +202,14 @@ def run(workdir: Path) -> None:
             cache_clear()
             dns.queries.clear()
             rdap.requests.clear()
-            from reports.hosting import lookups_run
+            from reports.hosting import intake_lookups_run
 
-            pending = reports_insert(reports, hosts)
+            batches = reports_insert(reports, hosts)
             began = time.perf_counter()
-            done = lookups_run(pending)
+            done = sum(intake_lookups_run(ids) for ids in batches)
             elapsed = time.perf_counter() - began
-            if done != len(pending) or done != reports:
-                raise BenchError(f"{done} of {len(pending)} lookups ran, for {reports} reports")
+            if done != reports:
+                raise BenchError(f"{done} lookups ran, for {reports} reports")
             dns_queries, rdap_queries = len(dns.queries), len(rdap.requests)
             rate = done / elapsed
             timing = batch_seconds(repeats, batch)

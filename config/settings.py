@@ -410,6 +410,7 @@ HOTLINE_HEALTH_DETAILS = {"audit": "reports.audit.audit_health"}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "reports.tasks.hosting_lookups_run": {"queue": "lookups"},
+    "reports.tasks.hosting_intake_lookups_run": {"queue": "lookups"},
     "reports.tasks.hosting_lookups_resume": {"queue": "lookups"},
 }
 CELERY_BEAT_SCHEDULE = {

@@ -47,11 +47,12 @@ from hotline.models import (
 from hotline.policy import duration_setting
 from reports.audit import event_build, events_append
 from reports.broker import broker_send
-from reports.models import HostingLookup, Notice, Report
+from reports.models import OPEN_STATUSES, HostingLookup, Notice, Report
 
 logger = logging.getLogger(__name__)
 
 RUN_TASK = "reports.tasks.hosting_lookups_run"
+INTAKE_TASK = "reports.tasks.hosting_intake_lookups_run"
 # A claimed lookup is the worker's for this long; after it, the resume task takes it again.
 LEASE = timedelta(minutes=5)
 # Waits after each failed attempt; after the last the lookup is left failed (the report is
@@ -77,22 +78,47 @@ ACTOR = Actor.system("hosting lookup")
 # --- asking for lookups --------------------------------------------------------------------
 
 
-def lookups_request(reports, purpose: str) -> list[HostingLookup]:
-    """In the caller's transaction: a pending lookup per report, run after commit."""
-    lookups = HostingLookup.objects.bulk_create(
-        HostingLookup(report=report, purpose=purpose) for report in reports
-    )
-    ids = [lookup.pk for lookup in lookups]
+def lookups_request_for_new(reports) -> None:
+    """Intake: look the new reports up after commit. Nothing is written in the request: a
+    report whose task is lost has no finished lookup, which is how ``lookups_resume`` finds it."""
+    ids = [report.pk for report in reports]
     if ids:
-        transaction.on_commit(lambda: broker_send(RUN_TASK, [ids]))
-    return lookups
+        transaction.on_commit(lambda: broker_send(INTAKE_TASK, [ids]))
+
+
+def intake_lookups_run(report_ids: list[int]) -> int:
+    """The intake lookups of these reports, for those not looked up yet."""
+    return lookups_run(_pending_for(report_ids, HostingLookup.Purpose.INTAKE))
+
+
+def _pending_for(report_ids, purpose: str) -> list[int]:
+    """A pending lookup for each of these reports that has none finished (one pending per report:
+    the database refuses a second)."""
+    reports = Report.objects.filter(pk__in=report_ids, hosting_lookup__isnull=True)
+    HostingLookup.objects.bulk_create(
+        (
+            HostingLookup(report_id=pk, purpose=purpose)
+            for pk in reports.values_list("pk", flat=True)
+        ),
+        ignore_conflicts=True,
+    )
+    pending = HostingLookup.objects.filter(
+        report_id__in=report_ids, state=HostingLookup.State.PENDING
+    )
+    return list(pending.values_list("pk", flat=True))
 
 
 def lookup_request(report_id: int, *, actor: Actor) -> HostingLookup:
-    """An analyst's "look up again": fresh answers, not the cache's."""
+    """An analyst's "look up again": fresh answers, not the cache's (or the one already
+    waiting)."""
     with transaction.atomic():
-        report = Report.objects.get(pk=report_id)
-        (lookup,) = lookups_request([report], HostingLookup.Purpose.ON_DEMAND)
+        report = Report.objects.select_for_update().get(pk=report_id)
+        lookup = report.lookups.filter(state=HostingLookup.State.PENDING).first()
+        if lookup is None:
+            lookup = HostingLookup.objects.create(
+                report=report, purpose=HostingLookup.Purpose.ON_DEMAND
+            )
+            transaction.on_commit(lambda: broker_send(RUN_TASK, [[lookup.pk]]))
         events_append([_event(report, "hosting_lookup_request", actor, {"lookup": lookup.pk})])
     return lookup
 
@@ -103,15 +129,26 @@ def lookups_run(lookup_ids: list[int]) -> int:
 
 
 def lookups_resume() -> int:
-    """Run lookups whose task was lost or whose retry is due: the database is the queue."""
+    """The database is the queue: run the lookups whose retry is due or whose worker was lost,
+    and look up the open reports that never were (their task lost with the broker)."""
+    now = timezone.now()
     due = (
-        HostingLookup.objects.filter(
-            state=HostingLookup.State.PENDING, next_attempt_at__lte=timezone.now()
-        )
+        HostingLookup.objects.filter(state=HostingLookup.State.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:RESUME_BATCH]
     )
-    return lookups_run(list(due))
+    never = (
+        Report.objects.filter(
+            hosting_lookup__isnull=True,
+            status__in=OPEN_STATUSES,
+            # A new report's task gets two rounds of the resume task to start first.
+            received_at__lte=now - timedelta(seconds=2 * settings.HOTLINE_LOOKUP_RESUME_SECONDS),
+        )
+        .exclude(lookups__state=HostingLookup.State.PENDING)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:RESUME_BATCH]
+    )
+    return lookups_run(list(due)) + intake_lookups_run(list(never))
 
 
 def _claim(lookup_id: int) -> HostingLookup | None:
@@ -168,14 +205,8 @@ def hand_off_allowed(notice: Notice) -> bool:
     )
     if recent is not None:  # a retried attempt: the check a moment ago stands
         return not _moved(notice, recent)
-    with transaction.atomic():
-        lookup = HostingLookup.objects.create(
-            report=report,
-            purpose=HostingLookup.Purpose.DELIVERY,
-            attempts=1,
-            next_attempt_at=timezone.now() + LEASE,
-        )
     findings = attribute(report.host, fresh=False)
+    lookup = HostingLookup(report=report, purpose=HostingLookup.Purpose.DELIVERY, attempts=1)
     _record(lookup, findings, retry=False)
     if not _moved(notice, lookup):
         return True

@@ -28,7 +28,6 @@ from reports.models import (
     OPEN_STATUSES,
     Channel,
     Event,
-    HostingLookup,
     PartnerSubmission,
     Report,
     ReporterCategory,
@@ -241,7 +240,7 @@ def _report_file(report: Report, actor: Actor, now) -> None:
     report.save(force_insert=True)
     events_append([_event_build(report, actor, now)])
     if original is None:
-        hosting.lookups_request([report], HostingLookup.Purpose.INTAKE)
+        hosting.lookups_request_for_new([report])
 
 
 # --- Partner batches --------------------------------------------------------------------------
@@ -373,5 +372,5 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
         )
     events_append(_event_build(report, actor, now) for _, report in filed)
     # One lookup per new report; their DNS and registry answers are shared through the cache.
-    hosting.lookups_request(originals, HostingLookup.Purpose.INTAKE)
+    hosting.lookups_request_for_new(originals)
     return filed

@@ -242,6 +242,12 @@ class Report(models.Model):
                 condition=Q(hosting_changed__isnull=False),
                 name="report_hosting_changed_idx",
             ),
+            # Open reports never looked up (their lookup task lost): the resume task's query.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(hosting_lookup__isnull=True, status__in=OPEN_STATUSES),
+                name="report_unlooked_idx",
+            ),
         ]
         permissions = [
             ("triage_report", "Can claim, assess, mark duplicate, set hosting and forward"),
@@ -316,6 +322,12 @@ class HostingLookup(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"], condition=Q(state="pending"), name="lookup_pending_idx"
+            )
+        ]
+        constraints = [
+            # One waiting per report: intake, the resume task and "look up again" share it.
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(state="pending"), name="one_pending_lookup"
             )
         ]
 

@@ -43,5 +43,10 @@ def hosting_lookups_run(lookup_ids: list[int]) -> int:
 
 
 @shared_task(ignore_result=True)
+def hosting_intake_lookups_run(report_ids: list[int]) -> int:
+    return hosting.intake_lookups_run(report_ids)
+
+
+@shared_task(ignore_result=True)
 def hosting_lookups_resume() -> int:
     return hosting.lookups_resume()

@@ -19,8 +19,7 @@ def submit(url: str) -> Report:
 
 def looked_up(report: Report) -> HostingLookup:
     """Run the report's pending lookups, as the lookups worker does; the newest one."""
-    pending = list(report.lookups.filter(state="pending").values_list("pk", flat=True))
-    hosting.lookups_run(pending)
+    hosting.intake_lookups_run([report.pk])  # and any other waiting, e.g. "look up again"
     report.refresh_from_db()
     return report.lookups.order_by("-pk").first()
 
@@ -34,8 +33,7 @@ def notice_running(url: str, analyst) -> Notice:
     report = report_submit(
         submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
     ).report
-    hosting.lookups_run(list(report.lookups.values_list("pk", flat=True)))
-    report.refresh_from_db()
+    looked_up(report)
     actor = Actor.for_user(analyst)
     workflow.report_claim(report.pk, actor=actor)
     workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)

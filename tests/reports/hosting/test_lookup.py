@@ -21,9 +21,8 @@ def test_intake_asks_for_a_lookup_that_runs_later_and_finds_the_network_s_provid
     outside, directory
 ):
     report = submit("https://img.known.example/a/1.jpg")
-    pending = report.lookups.get()
-    assert (pending.state, pending.purpose) == ("pending", "intake")
-    assert report.hosting_lookup is None  # nothing was looked up in the request
+    # Nothing is looked up, or even written, in the request: the lookups queue does it.
+    assert report.hosting_lookup is None and not report.lookups.exists()
 
     lookup = looked_up(report)
     assert lookup.state == "done" and report.hosting_lookup == lookup
@@ -124,7 +123,6 @@ def test_a_url_that_names_an_address_skips_dns(outside, directory, dns_server):
         host="198.51.100.10",
         channel=Channel.API,
     )
-    hosting.lookups_request([report], HostingLookup.Purpose.ON_DEMAND)
     lookup = looked_up(report)
     assert steps(lookup)["dns"] == "skipped"
     assert lookup.provider == directory["known"]
@@ -141,8 +139,8 @@ def test_a_batch_on_one_host_costs_one_lookup_through_the_cache(
         items=[{"url": f"https://img.known.example/b/{n}.jpg"} for n in range(40)],
         actor=Actor.system("test"),
     )
-    pending = HostingLookup.objects.filter(state="pending").values_list("pk", flat=True)
-    assert hosting.lookups_run(list(pending)) == 40
+    batch = list(Report.objects.values_list("pk", flat=True))
+    assert hosting.intake_lookups_run(batch) == 40  # the batch's one task
     host_queries = [q for q in dns_server.queries if q[0] == "img.known.example"]
     assert len(host_queries) == 2  # A and AAAA, once
     assert len(rdap_server.requests) == 1
@@ -207,8 +205,18 @@ def test_a_registry_rate_limit_is_recorded_and_the_registry_is_not_asked_again_a
     assert len(rdap_server.requests) == asked
 
 
-def test_a_claimed_lookup_is_not_run_twice(outside, directory):
+def test_a_report_is_looked_up_once_however_often_its_task_runs(outside, directory):
     report = submit("https://img.known.example/d/1")
-    pk = report.lookups.get().pk
-    assert hosting.lookup_run(pk) is not None
-    assert hosting.lookup_run(pk) is None
+    assert hosting.intake_lookups_run([report.pk]) == 1
+    assert hosting.intake_lookups_run([report.pk]) == 0
+    assert hosting.lookup_run(report.lookups.get().pk) is None
+
+
+def test_a_report_whose_lookup_task_was_lost_is_found_from_the_database(outside, directory):
+    report = submit("https://img.known.example/e/1")  # its task never runs
+    assert hosting.lookups_resume() == 0  # a new report's task gets its chance first
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert hosting.lookups_resume() == 1
+    report.refresh_from_db()
+    assert report.hosting_lookup.provider == directory["known"]
+    assert hosting.lookups_resume() == 0

@@ -4,7 +4,7 @@ again from the database. A real worker, beat and Redis, and the DNS and RDAP ser
 from hotline.actors import Actor
 from reports.broker import broker_quiet
 from reports.intake import report_submit, submission_clean
-from reports.models import Channel, HostingLookup
+from reports.models import Channel, HostingLookup, Report
 from tests.reports.live_worker import wait_until
 from tests.reports.timers_live.conftest import live, redis_server  # noqa: F401  (fixtures)
 from tests.reports.timers_live.support import LIVE
@@ -12,20 +12,18 @@ from tests.reports.timers_live.support import LIVE
 pytestmark = LIVE
 
 
-def submit(url: str) -> HostingLookup:
-    report = report_submit(
+def submit(url: str) -> Report:
+    return report_submit(
         submission=submission_clean(url=url), channel=Channel.WEB, actor=Actor.public()
     ).report
-    return report.lookups.get()
 
 
-def done(lookup: HostingLookup) -> HostingLookup:
+def done(report: Report) -> HostingLookup:
     def finished():
-        lookup.refresh_from_db()
-        return lookup.state == "done"
+        report.refresh_from_db()
+        return report.hosting_lookup
 
-    wait_until(finished, timeout=30, what=f"lookup {lookup.pk} to be done")
-    return lookup
+    return wait_until(finished, timeout=30, what=f"{report.reference} to be looked up")
 
 
 def test_the_lookups_worker_runs_them_and_a_lost_one_is_found_again(

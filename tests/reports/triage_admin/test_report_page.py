@@ -65,7 +65,7 @@ def test_the_report_page_shows_the_timeline_and_escalations(ann, sam, people, re
 def looked_up(report) -> None:
     """Run the report's hosting lookup, as the lookups worker does (no DNS server runs here:
     the directory's domains decide)."""
-    hosting.lookups_run(list(report.lookups.values_list("pk", flat=True)))
+    hosting.intake_lookups_run([report.pk])
 
 
 def test_the_report_page_shows_the_suggested_provider(ann, report, provider):
