@@ -22,6 +22,7 @@ found again from its row (``lookups_resume``); a failure is recorded and retried
 
 import ipaddress
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -124,8 +125,22 @@ def lookup_request(report_id: int, *, actor: Actor) -> HostingLookup:
 
 
 def lookups_run(lookup_ids: list[int]) -> int:
-    """Run the given lookups (those still pending and not taken by another worker)."""
-    return sum(lookup_run(pk) is not None for pk in lookup_ids)
+    """Run the given lookups that are still pending and not taken by another worker; how many
+    ran. Those of one host share one lookup: a batch on one host costs one."""
+    hosts: dict[tuple[str, bool], list[int]] = defaultdict(list)
+    for pk, host, purpose in HostingLookup.objects.filter(pk__in=lookup_ids).values_list(
+        "pk", "report__host", "purpose"
+    ):
+        hosts[(host, purpose == HostingLookup.Purpose.ON_DEMAND)].append(pk)
+    ran = 0
+    for (host, fresh), ids in hosts.items():
+        claimed = _claim(ids)  # per host, so that a lease covers only what runs next
+        if claimed:
+            findings = attribute(host, fresh=fresh)
+            for lookup in claimed:
+                _record(lookup, findings)
+            ran += len(claimed)
+    return ran
 
 
 def lookups_resume() -> int:
@@ -151,36 +166,21 @@ def lookups_resume() -> int:
     return lookups_run(list(due)) + intake_lookups_run(list(never))
 
 
-def _claim(lookup_id: int) -> HostingLookup | None:
+def _claim(lookup_ids: list[int]) -> list[HostingLookup]:
+    """Take the lookups that are pending and due, skipping those another worker holds, and
+    lease them (one lost with its worker is due again when the lease ends)."""
+    now = timezone.now()
     with transaction.atomic():
-        lookup = (
-            HostingLookup.objects.select_for_update(skip_locked=True)
-            .select_related("report")
-            .filter(
-                pk=lookup_id,
-                state=HostingLookup.State.PENDING,
-                next_attempt_at__lte=timezone.now(),
+        lookups = list(
+            HostingLookup.objects.select_for_update(skip_locked=True).filter(
+                pk__in=lookup_ids, state=HostingLookup.State.PENDING, next_attempt_at__lte=now
             )
-            .first()
         )
-        if lookup is None:
-            return None
-        lookup.attempts += 1
-        lookup.next_attempt_at = timezone.now() + LEASE
-        lookup.save(update_fields=["attempts", "next_attempt_at"])
-    return lookup
-
-
-def lookup_run(lookup_id: int) -> HostingLookup | None:
-    """Run one pending lookup (network I/O outside any transaction) and record what it found."""
-    lookup = _claim(lookup_id)
-    if lookup is None:
-        return None
-    findings = attribute(
-        lookup.report.host, fresh=lookup.purpose == HostingLookup.Purpose.ON_DEMAND
-    )
-    _record(lookup, findings)
-    return lookup
+        for lookup in lookups:
+            lookup.attempts += 1
+            lookup.next_attempt_at = now + LEASE
+        HostingLookup.objects.bulk_update(lookups, ["attempts", "next_attempt_at"])
+    return lookups
 
 
 # --- before a hand-off ------------------------------------------------------------------------
