@@ -136,9 +136,7 @@ def lookups_run(lookup_ids: list[int]) -> int:
     for (host, fresh), ids in hosts.items():
         claimed = _claim(ids)  # per host, so that a lease covers only what runs next
         if claimed:
-            findings = attribute(host, fresh=fresh)
-            for lookup in claimed:
-                _record(lookup, findings)
+            _record(claimed, attribute(host, fresh=fresh))
             ran += len(claimed)
     return ran
 
@@ -207,7 +205,9 @@ def hand_off_allowed(notice: Notice) -> bool:
         return not _moved(notice, recent)
     findings = attribute(report.host, fresh=False)
     lookup = HostingLookup(report=report, purpose=HostingLookup.Purpose.DELIVERY, attempts=1)
-    _record(lookup, findings, retry=False)
+    # The check before a hand-off is its row; what it changes (a move) is a transition.
+    _findings_apply(lookup, findings, timezone.now(), retry=False)
+    lookup.save()
     if not _moved(notice, lookup):
         return True
     from reports.workflow import report_hosting_changed  # the workflow imports notices
@@ -613,8 +613,25 @@ def _partner_for(country: str) -> PartnerHotline | None:
 # --- recording --------------------------------------------------------------------------------
 
 
-def _record(lookup: HostingLookup, findings: Findings, *, retry: bool = True) -> None:
-    now = timezone.now()
+RECORDED = [
+    "steps",
+    "cnames",
+    "addresses",
+    "provider",
+    "candidate",
+    "partner",
+    "country",
+    "behind_cdn",
+    "abuse_email",
+    "reason",
+    "resolved",
+    "state",
+    "next_attempt_at",
+    "finished_at",
+]
+
+
+def _findings_apply(lookup: HostingLookup, findings: Findings, now, *, retry: bool) -> None:
     lookup.steps, lookup.cnames, lookup.addresses = (
         findings.steps,
         findings.cnames,
@@ -631,17 +648,29 @@ def _record(lookup: HostingLookup, findings: Findings, *, retry: bool = True) ->
     else:
         lookup.state = HostingLookup.State.FAILED if again else HostingLookup.State.DONE
         lookup.finished_at = now
-    if lookup.purpose == HostingLookup.Purpose.DELIVERY:
-        # The check before a hand-off is its row; what it changes (a move) is a transition.
-        lookup.save()
-        return
+
+
+def _record(lookups: list[HostingLookup], findings: Findings) -> None:
+    """What the lookups of one host found, on their rows and reports, with an audit event each,
+    in one transaction."""
+    now = timezone.now()
+    for lookup in lookups:
+        _findings_apply(lookup, findings, now, retry=True)
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=lookup.report_id)
-        lookup.save()
-        if lookup.finished_at is not None:
-            report.hosting_lookup = lookup
-            report.save(update_fields=["hosting_lookup"])
-        events_append([_event(report, "hosting_looked_up", ACTOR, _summary(lookup))])
+        reports = Report.objects.select_for_update().in_bulk(
+            [lookup.report_id for lookup in lookups]
+        )
+        HostingLookup.objects.bulk_update(lookups, RECORDED)
+        finished = [lookup for lookup in lookups if lookup.finished_at is not None]
+        for lookup in finished:
+            reports[lookup.report_id].hosting_lookup = lookup
+        Report.objects.bulk_update(
+            [reports[lookup.report_id] for lookup in finished], ["hosting_lookup"]
+        )
+        events_append(
+            _event(reports[lookup.report_id], "hosting_looked_up", ACTOR, _summary(lookup))
+            for lookup in lookups
+        )
 
 
 def _summary(lookup: HostingLookup) -> dict:

@@ -26,7 +26,7 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from hotline.roles import roles_sync
-from reports import deadlines, notices
+from reports import deadlines, hosting, notices
 from reports.management.commands import demo_data
 from reports.models import Notice, Report, ReportStatus
 from tests.reports.factories import notice_hand_off
@@ -80,6 +80,8 @@ def demo(live_server, monkeypatch):
     monkeypatch.setattr(demo_data, "demo_history_load", lambda user: 0)
     roles_sync()  # transactional tests flush the groups a migrate made
     call_command("demo_data", stdout=StringIO())
+    # The lookups worker's part (no DNS server runs here: the directory's domains decide).
+    hosting.intake_lookups_run(list(Report.objects.values_list("pk", flat=True)))
     out = StringIO()
     call_command("apikey", "create", "--provider", PROVIDER, stdout=out)
     report = Report.objects.get(canonical_url=URL, status=ReportStatus.NEW)
