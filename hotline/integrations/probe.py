@@ -16,7 +16,7 @@ Where it connects is the caller's to decide, and checked on every hop:
 - A certificate that fails verification is noted (``tls_error``) and the hop is asked once more
   without verification, so that its status can still be read.
 - With ``proxy`` ("host:port"), every connection is an HTTP CONNECT tunnel through it, to the
-  checked address, never the name: the proxy resolves nothing.
+  checked address (where ``route`` sends it), never the name: the proxy resolves nothing.
 """
 
 import contextlib
@@ -192,29 +192,22 @@ def _text(value: str) -> str:
 
 
 def _parse_head(head: bytes, what: str) -> tuple[int, dict[str, str]]:
-    """The status and the kept headers of a header block (ProbeError "bad_response" if it is
-    not HTTP/1.x); the first of a repeated header counts."""
+    """The status and the kept headers of a header block; ProbeError "bad_response" if its
+    status line is not HTTP/1.x. The status decides: a line that is no header is passed over,
+    as browsers do, and the first of a repeated header counts."""
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     match = _STATUS_LINE.fullmatch(lines[0].rstrip())
     if match is None:
         raise ProbeError("bad_response", f"{what}: not an HTTP status line: {lines[0][:80]!r}")
     headers: dict[str, str] = {}
-    seen_header = False
     kept = None  # the header the line before went to, if it is kept
     for line in lines[1:]:
-        if not line:
-            continue
-        if line[0] in " \t":  # an obsolete folded continuation of the header before
-            if not seen_header:
-                raise ProbeError("bad_response", f"{what}: a continuation line with no header")
+        if line[:1] in (" ", "\t"):  # an obsolete folded continuation of the line before
             if kept:
                 headers[kept] = f"{headers[kept]} {_text(line)}"
             continue
         field, separator, value = line.partition(":")
-        if not separator or not _TOKEN.fullmatch(field):
-            raise ProbeError("bad_response", f"{what}: not a header line: {line[:80]!r}")
-        seen_header = True
-        name = field.lower()
+        name = field.lower() if separator and _TOKEN.fullmatch(field) else None
         kept = name if name in KEPT_HEADERS and name not in headers else None
         if kept:
             headers[kept] = _text(value)
@@ -238,8 +231,8 @@ class _Probe:
         user_agent: str,
         proxy: str | None,
     ):
-        if any(character in user_agent for character in "\r\n"):
-            raise ValueError("the user agent is one line")
+        if not (user_agent.isascii() and user_agent.isprintable()):
+            raise ValueError(f"the user agent is one line of printable ASCII: {user_agent!r}")
         self.resolve = resolve
         self.address_check = address_check
         self.route = route

@@ -404,7 +404,6 @@ def test_the_header_cap_is_the_callers(web, resolver):
     [
         "this is not HTTP at all\r\n\r\n",
         "HTTP/1.1 OK\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n",  # closed before the blank line
         "",
     ],
@@ -412,6 +411,19 @@ def test_the_header_cap_is_the_callers(web, resolver):
 def test_a_garbage_answer_is_a_bad_response(web, resolver, raw):
     web.set("/garbage", raw=raw)
     assert failure(web.url("/garbage", host="www.example.test"), resolver).kind == "bad_response"
+
+
+def test_the_status_decides_and_lines_that_are_no_headers_are_passed_over(web, resolver):
+    web.set(
+        "/sloppy",
+        raw="HTTP/1.0 200\nno colon here\nBad Name: x\nContent-Type: text/html;\n"
+        "\tcharset=utf-8\nETag: first\nEtag: second\nLocation: /ignored\n\nbody",
+    )
+    result = check(web.url("/sloppy", host="www.example.test"), resolver)
+    assert (result.status, result.headers) == (
+        200,
+        {"content-type": "text/html; charset=utf-8", "etag": "first", "location": "/ignored"},
+    )
 
 
 def test_interim_answers_are_skipped(web, resolver):
@@ -485,6 +497,12 @@ def test_a_proxy_that_cannot_be_reached(web, resolver):
         web.url("/", host="www.example.test"), resolver, proxy=f"127.0.0.1:{closed_port()}"
     )
     assert error.kind == "proxy"
+
+
+@pytest.mark.parametrize("agent", ["probe\r\nCookie: x=1", "pröbe"])
+def test_the_user_agent_is_one_line_of_ascii(resolver, agent):
+    with pytest.raises(ValueError):
+        check("http://www.example.test/", resolver, user_agent=agent)
 
 
 def test_a_proxy_is_given_as_host_and_port(resolver):
