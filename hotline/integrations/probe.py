@@ -336,6 +336,9 @@ class _Probe:
             connect_host, connect_port = self.route(address, target.port)
         except PermissionError as exc:
             raise ProbeError("refused", f"{what}: not contacted: {exc}") from None
+        if _ip_literal(connect_host) is None:
+            # A name would be resolved again, past the address check.
+            raise ProbeError("refused", f"{what}: the route gave a name, {connect_host!r}")
         deadline = time.monotonic() + self.connect_timeout
         connection = self._open(connect_host, connect_port, deadline, what)
         if target.scheme == "http":
