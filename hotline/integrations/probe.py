@@ -444,7 +444,7 @@ class _Probe:
         """The next header block, and what arrived after it in the same reads (never parsed)."""
         while True:
             end = _head_end(buffer)
-            if (end or len(buffer)) > self.max_header_bytes:
+            if (len(buffer) if end is None else end) > self.max_header_bytes:
                 raise ProbeError(
                     "header_too_large", f"{what}: headers longer than {self.max_header_bytes} bytes"
                 )
@@ -457,6 +457,8 @@ class _Probe:
                 chunk = connection.recv(_READ_SIZE)
             except TimeoutError:
                 raise ProbeError("timeout", f"{what}: no complete headers in time") from None
+            except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                chunk = b""  # closed, with or without TLS's goodbye
             except ssl.SSLError as exc:
                 raise ProbeError("tls", f"{what}: TLS failed: {exc}") from None
             if not chunk:

@@ -417,9 +417,11 @@ def test_the_header_cap_is_the_callers(web, resolver):
         "",
     ],
 )
-def test_a_garbage_answer_is_a_bad_response(web, resolver, raw):
+@pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
+def test_a_garbage_answer_is_a_bad_response(web, resolver, raw, https):
     web.set("/garbage", raw=raw)
-    assert failure(web.url("/garbage", host="www.example.test"), resolver).kind == "bad_response"
+    url = web.url("/garbage", host="www.example.test", https=https)
+    assert failure(url, resolver, ca_file=web.ca_file).kind == "bad_response"
 
 
 def test_the_status_decides_and_lines_that_are_no_headers_are_passed_over(web, resolver):
