@@ -116,6 +116,8 @@ class HostRule(models.Model):
         CDN = "cdn", _("CDN or reverse proxy (by AS or range)")
         PLATFORM = "platform", _("platform: its domain decides (by domain)")
         HOST = "host", _("this host belongs to the provider (by domain)")
+        NO_PROBES = "no_probes", _("never check URLs of this domain, or of this provider")
+        REMOVAL_PAGE = "removal_page", _("a redirect to this path means removed (by domain)")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     provider = models.ForeignKey(
@@ -133,6 +135,11 @@ class HostRule(models.Model):
     cidr = models.CharField(max_length=49, blank=True)
     first_address = models.CharField(max_length=32, blank=True, editable=False)
     last_address = models.CharField(max_length=32, blank=True, editable=False)
+    removal_path = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("For a removal page: the path a removed file redirects to, e.g. /removed."),
+    )
     note = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,11 +151,17 @@ class HostRule(models.Model):
                     Q(kind="cdn", domain="")
                     & (Q(asn__isnull=False, cidr="") | (Q(asn__isnull=True) & ~Q(cidr="")))
                 )
-                | (Q(kind__in=["platform", "host"], asn__isnull=True, cidr="") & ~Q(domain="")),
+                | (
+                    Q(kind__in=["platform", "host", "removal_page"])
+                    & Q(asn__isnull=True, cidr="")
+                    & ~Q(domain="")
+                )
+                # No probes: for a domain, or (no domain) for everything the provider hosts.
+                | Q(kind="no_probes", asn__isnull=True, cidr=""),
                 name="host_rule_matches_one_thing",
             ),
             models.UniqueConstraint(
-                fields=["domain"], condition=~Q(domain=""), name="one_rule_per_domain"
+                fields=["kind", "domain"], condition=~Q(domain=""), name="one_rule_per_domain"
             ),
             models.UniqueConstraint(
                 fields=["asn"], condition=Q(asn__isnull=False), name="one_rule_per_asn"

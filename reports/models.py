@@ -43,6 +43,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("web form")
     API = "api", _("public API")
     PARTNER = "partner", _("partner")
+    RECHECK = "recheck", _("found online again by a re-check")
 
 
 class ReporterCategory(models.TextChoices):
@@ -205,6 +206,12 @@ class Report(models.Model):
     forwarded_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_before_hold = models.CharField(
         max_length=32, choices=ReportStatus.choices, blank=True, editable=False
+    )
+    probes_off = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_("Never check this URL (e.g. a partner forbids it)."),
     )
     times_reported = models.PositiveIntegerField(
         default=1, editable=False, help_text=_("This report plus the duplicates attached to it.")
@@ -601,7 +608,23 @@ class Notice(models.Model):
         null=True, blank=True, help_text=_("The removal time the provider confirmed.")
     )
     removed_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Removal time: confirmed, or verified by an analyst.")
+        null=True,
+        blank=True,
+        help_text=_("Removal time: verified by the checks, else confirmed or set by an analyst."),
+    )
+    # Removal verification (reports/verification.py).
+    removal_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the checks found it gone (the first of the misses)."),
+    )
+    removal_contested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("A check found it online after the provider said removed."),
+    )
+    last_seen_online_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The last check that found it online.")
     )
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(max_length=2000, blank=True)
@@ -666,6 +689,57 @@ class Notice(models.Model):
             overdue = timezone.now() >= self.stated_deadline_at
             return self.Status.OVERDUE if overdue else self.Status.OPEN
         return self.status
+
+
+class RemovalCheck(models.Model):
+    """One status-only check of a report's URL (hotline/integrations/probe.py): scheduled as a row
+    (``due_at``), run by the probes queue, and kept with what it saw. Never the content: the
+    status line and a few identifying headers."""
+
+    class Purpose(models.TextChoices):
+        HANDED_OFF = "handed_off", _("after the hand-off")
+        INTERVAL = "interval", _("while the notice runs")
+        DEADLINE = "deadline", _("at the deadline")
+        CLAIMED = "claimed", _("after the provider said removed")
+        CONFIRM = "confirm", _("confirming a miss")
+        RECHECK = "recheck", _("after removal")
+
+    class Outcome(models.TextChoices):
+        ONLINE = "online", _("online")
+        GONE = "gone", _("gone")
+        CHANGED = "changed", _("changed (an analyst decides)")
+        UNREACHABLE = "unreachable", _("unreachable")
+        ERROR = "error", _("error")
+        SKIPPED = "skipped", _("not run (on hold, opted out or probes off)")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="checks")
+    notice = models.ForeignKey(
+        "Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="checks"
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    due_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    url = models.CharField(max_length=MAX_URL_LENGTH, blank=True)
+    address = models.CharField(max_length=45, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    redirected_to = models.CharField(max_length=MAX_URL_LENGTH, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    recheck_day = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(checked_at__isnull=True), name="check_due_idx"
+            ),
+            models.Index(fields=["report", "-checked_at"], name="check_report_idx"),
+        ]
+
+    def __str__(self):
+        return f"check {self.pk} of {self.report_id} ({self.outcome or 'due'})"
 
 
 class OutgoingMessage(models.Model):
