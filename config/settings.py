@@ -395,6 +395,32 @@ HOTLINE_LOOKUP_USER_AGENT = env.str(
     "HOTLINE_LOOKUP_USER_AGENT",
     default=f"{HOTLINE_ORG_NAME} hosting lookup (+{HOTLINE_PUBLIC_URL})",
 )
+# --- Removal verification (README: removal verification) ------------------------------------
+# Status-only checks of reported URLs: on outside production (the sandbox's demo web host), off
+# in production until configured.
+HOTLINE_PROBES_ENABLED = env.bool("HOTLINE_PROBES_ENABLED", default=not PRODUCTION)
+HOTLINE_CHECK_INTERVAL = env.str("HOTLINE_CHECK_INTERVAL", default="4h")
+# Gone only after this many misses in a row, at least this far apart.
+HOTLINE_GONE_CHECKS = env.int("HOTLINE_GONE_CHECKS", default=3)
+HOTLINE_GONE_SPACING = env.str("HOTLINE_GONE_SPACING", default="3m")
+HOTLINE_RECHECK_DAYS = [
+    int(day) for day in env.list("HOTLINE_RECHECK_DAYS", default=["1", "7", "30"])
+]
+# Politeness: checks of one host per round, seconds between rounds on one host, checks per
+# round and at once, and how often a round runs.
+HOTLINE_PROBE_PER_HOST = env.int("HOTLINE_PROBE_PER_HOST", default=2)
+HOTLINE_PROBE_HOST_INTERVAL_SECONDS = env.int("HOTLINE_PROBE_HOST_INTERVAL_SECONDS", default=10)
+HOTLINE_PROBE_BATCH = env.int("HOTLINE_PROBE_BATCH", default=100)
+HOTLINE_PROBE_CONCURRENCY = env.int("HOTLINE_PROBE_CONCURRENCY", default=8)
+HOTLINE_PROBE_SWEEP_SECONDS = env.int("HOTLINE_PROBE_SWEEP_SECONDS", default=10)
+HOTLINE_PROBE_CONNECT_TIMEOUT = env.float("HOTLINE_PROBE_CONNECT_TIMEOUT", default=5.0)
+HOTLINE_PROBE_HEADER_TIMEOUT = env.float("HOTLINE_PROBE_HEADER_TIMEOUT", default=10.0)
+# An egress proxy (HTTP CONNECT, host:port), so that hosts do not see the hotline's address.
+HOTLINE_PROBE_PROXY = env.str("HOTLINE_PROBE_PROXY", default="")
+HOTLINE_PROBE_USER_AGENT = env.str(
+    "HOTLINE_PROBE_USER_AGENT",
+    default=f"{HOTLINE_ORG_NAME} URL check (+{HOTLINE_PUBLIC_URL}); status and headers only",
+)
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 # The audit trail (reports/audit.py): the checkpoint signing key (a PEM Ed25519 private key or
@@ -412,8 +438,14 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.hosting_lookups_run": {"queue": "lookups"},
     "reports.tasks.hosting_intake_lookups_run": {"queue": "lookups"},
     "reports.tasks.hosting_lookups_resume": {"queue": "lookups"},
+    "reports.tasks.probes_run": {"queue": "probes"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Removal checks that are due, in the probes queue.
+    "run-due-checks": {
+        "task": "reports.tasks.probes_run",
+        "schedule": float(HOTLINE_PROBE_SWEEP_SECONDS),
+    },
     # Lookups whose task was lost with the broker or whose retry is due.
     "resume-hosting-lookups": {
         "task": "reports.tasks.hosting_lookups_resume",

@@ -352,7 +352,7 @@ def _resolve(host: str, findings: Findings, *, fresh: bool) -> list[str]:
         )
         return cached.addresses
     try:
-        resolution = dns.resolve(host, resolvers=_resolvers(), timeout=settings.HOTLINE_DNS_TIMEOUT)
+        resolution = dns.resolve(host, resolvers=resolvers(), timeout=settings.HOTLINE_DNS_TIMEOUT)
     except ValueError as exc:  # no resolvers configured
         findings.step("dns", "not configured", str(exc))
         return []
@@ -387,7 +387,8 @@ def _resolvers_parsed(text: str) -> list:
     return dns.resolvers_parse(text)
 
 
-def _resolvers() -> list:
+def resolvers() -> list:
+    """The resolvers the service asks (HOTLINE_DNS_RESOLVERS), parsed once."""
     return (
         _resolvers_parsed(settings.HOTLINE_DNS_RESOLVERS) if settings.HOTLINE_DNS_RESOLVERS else []
     )
@@ -407,7 +408,7 @@ def _origin(address: str, findings: Findings, *, fresh: bool) -> AddressLookup |
     try:
         origin = dns.origin_asn(
             address,
-            resolvers=_resolvers(),
+            resolvers=resolvers(),
             timeout=settings.HOTLINE_DNS_TIMEOUT,
             zone4=zones[0],
             zone6=zones[1],

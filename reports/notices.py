@@ -124,6 +124,7 @@ def _context(notice: Notice, kind: str) -> dict:
         "url_defanged": defang(report.canonical_url),
         "deadline_utc": _utc(deadline) if deadline else "",
         "sent_utc": _utc(notice.handed_off_at) if notice.handed_off_at else "",
+        "contested_utc": _utc(notice.removal_contested_at) if notice.removal_contested_at else "",
         "removed_api": api,
         "org_name": settings.HOTLINE_ORG_NAME,
         "org_email": settings.HOTLINE_ORG_EMAIL,

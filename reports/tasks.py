@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import audit, deadlines, hosting, notices, retention
+from reports import audit, deadlines, hosting, notices, retention, verification
 
 
 @shared_task(ignore_result=True)
@@ -50,3 +50,8 @@ def hosting_intake_lookups_run(report_ids: list[int]) -> int:
 @shared_task(ignore_result=True)
 def hosting_lookups_resume() -> int:
     return hosting.lookups_resume()
+
+
+@shared_task(ignore_result=True)
+def probes_run() -> int:
+    return verification.probes_run()

@@ -221,15 +221,18 @@ class _Handler(BaseHTTPRequestHandler):
             status = page.get("status", 302 if "redirect" in page else 200)
         body_bytes = 0 if head_refused else page.get("body_bytes", DEFAULT_BODY_BYTES)
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(body_bytes))
-        self.send_header("Connection", "close")
+        # The page's own headers replace these defaults (a header is sent once).
+        headers = {"content-type": ("Content-Type", "text/plain; charset=utf-8")}
+        headers["content-length"] = ("Content-Length", str(body_bytes))
+        headers["connection"] = ("Connection", "close")
         if head_refused and status == 405:
-            self.send_header("Allow", "GET")
+            headers["allow"] = ("Allow", "GET")
         if "redirect" in page:
-            self.send_header("Location", page["redirect"])
+            headers["location"] = ("Location", page["redirect"])
         for name, value in page.get("headers", {}).items():
-            self.send_header(name, str(value))
+            headers[name.lower()] = (name, str(value))
+        for name, value in headers.values():
+            self.send_header(name, value)
         if page.get("huge_headers"):
             filler = "f" * 1000
             for number in range(HUGE_HEADERS_BYTES // len(filler)):

@@ -81,6 +81,8 @@ def _no_outside_systems(settings):
     tests/reports/hosting): the lookup then records "not configured" at once."""
     settings.HOTLINE_DNS_RESOLVERS = ""
     settings.HOTLINE_SANDBOX = ""
+    settings.HOTLINE_OUTSIDE_CA_FILE = ""  # certifi's; a test with TLS stand-ins names theirs
+    settings.HOTLINE_PROBES_ENABLED = False  # tests/reports/verification turns them on
 
 
 @pytest.fixture(autouse=True)

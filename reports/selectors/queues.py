@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from hotline.pagination import fast_count
-from reports.models import RUNNING_NOTICE_STATUSES, Notice, Report
+from reports.models import RUNNING_NOTICE_STATUSES, Notice, RemovalCheck, Report
 from reports.models import ReportStatus as S
 
 # The analysts' queues: name -> (label, condition on Report for the signed-in user).
@@ -35,6 +35,33 @@ QUEUES = {
         ),
     ),
     "overdue": (_("Overdue"), lambda request: Q(status=S.OVERDUE)),
+    # The provider said removed, a check still found it online: the notice runs on.
+    "contested": (
+        _("Claimed removed but online"),
+        lambda request: Q(
+            Exists(
+                Notice.objects.filter(
+                    report=OuterRef("pk"),
+                    status__in=RUNNING_NOTICE_STATUSES,
+                    removal_contested_at__isnull=False,
+                )
+            )
+        ),
+    ),
+    # A check's answer no longer looks like what was first seen (a soft 404?): an analyst decides.
+    "check_changed": (
+        _("Check: answer changed"),
+        lambda request: (
+            Q(status__in=[S.TAKEDOWN_REQUESTED, S.OVERDUE])
+            & Q(
+                Exists(
+                    RemovalCheck.objects.filter(
+                        report=OuterRef("pk"), outcome=RemovalCheck.Outcome.CHANGED
+                    )
+                )
+            )
+        ),
+    ),
     # A lookup before a hand-off found the content elsewhere: the message waits for a decision.
     "hosting_changed": (_("Hosting changed"), lambda request: Q(hosting_changed__isnull=False)),
     # The lookup found only a registry's holder: no notice until a supervisor approves it.
@@ -84,6 +111,8 @@ OLDEST_FIRST = {
     "disputed",
     "hosting_changed",
     "waiting_on_candidate",
+    "contested",
+    "check_changed",
 }
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 

@@ -110,6 +110,40 @@ TRANSITIONS: dict[str, Transition] = {
             TRIAGE,
             automatic_for=["system"],
         ),
+        # Removal verification (reports/verification.py): the checks decide.
+        _t(
+            "claim_removal",
+            "Removal claimed (being verified)",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["api_key"],
+            during_hold=True,
+        ),
+        _t(
+            "contest_removal",
+            "Removal claim contested (still online)",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
+            "verify_removal",
+            "Removal verified",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            S.REMOVED,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
+            "removal_verified",
+            "Earlier removal verified",
+            [S.REMOVED],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
         # A lookup before a hand-off found the host elsewhere: the message waits for an analyst.
         _t(
             "hosting_changed",

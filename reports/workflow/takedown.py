@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
-from reports import deadlines, notices
+from reports import deadlines, notices, verification
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     Escalation,
@@ -60,6 +60,7 @@ def notice_hand_off(message: OutgoingMessage) -> bool:
         notice_status_move(notice, Notice.Status.OPEN)
         notice.due_at = deadlines.notice_due_at(notice)
         notice.save()
+        verification.checks_after_hand_off(notice, at)
         return {
             "notice": notice.pk,
             "message": message.pk,
@@ -259,6 +260,7 @@ def report_confirm_removal(
                 notice.removal_confirmed_at = when
             notice.due_at = None
             notice.save()
+            verification.rechecks_after_removal(notice, when)
         data = {
             "notice": notice.pk if notice else None,
             "removed_at": when.isoformat(),
@@ -297,6 +299,88 @@ def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Repo
         return _notice_withdraw(notice, now, reason)
 
     return _run(report_id, "withdraw_notice", actor, apply)
+
+
+# --- removal verification (the checks of reports/verification.py decide) -------------------
+
+
+def _removal_claim(notice: Notice, actor: Actor, removed_at) -> Notice:
+    """The provider says removed: recorded as its claim, checked at once; the notice runs on
+    until the checks find it gone (a fresh claim replaces a contested one)."""
+
+    def apply(report, now):
+        locked = _provider_notice(report, notice.pk, actor)
+        locked.removal_confirmed_at = removed_at or now
+        locked.removal_contested_at = None
+        locked.save(update_fields=["removal_confirmed_at", "removal_contested_at"])
+        verification.check_after_claim(locked, now)
+        return {"notice": locked.pk, "claimed_removed_at": locked.removal_confirmed_at.isoformat()}
+
+    _run(notice.report_id, "claim_removal", actor, apply)
+    return Notice.objects.get(pk=notice.pk)
+
+
+def notice_seen_online(notice_id: int, *, at) -> None:
+    """A check found the content online: noted; a removal the provider claimed is contested
+    (the notice runs on, clock and repeats, and the next message says so)."""
+    notice = Notice.objects.get(pk=notice_id)
+    Notice.objects.filter(pk=notice_id).update(last_seen_online_at=at)
+    if not notice.is_running or notice.removal_confirmed_at is None:
+        return
+    if notice.removal_contested_at is not None:
+        return
+
+    def apply(report, now):
+        locked = report.notices.get(pk=notice_id)
+        locked.removal_contested_at = at
+        locked.save(update_fields=["removal_contested_at"])
+        return {"notice": notice_id, "claimed_removed_at": locked.removal_confirmed_at.isoformat()}
+
+    _run(notice.report_id, "contest_removal", Actor.system("verification"), apply)
+
+
+def notice_removal_verified(notice_id: int, *, first_miss_at) -> None:
+    """The checks found it gone often enough: a running notice is closed as removed at the first
+    of the misses, or at the provider's claim if earlier, never before the last check that saw it
+    online; a notice already closed is marked verified."""
+    notice = Notice.objects.get(pk=notice_id)
+    actor = Actor.system("verification")
+    if notice.status == Notice.Status.REMOVED:
+
+        def mark(report, now):
+            locked = report.notices.get(pk=notice_id)
+            locked.removal_verified_at = now
+            locked.save(update_fields=["removal_verified_at"])
+            return {"notice": notice_id}
+
+        _run(notice.report_id, "removal_verified", actor, mark)
+        return
+
+    def apply(report, now):
+        locked = report.notices.get(pk=notice_id)
+        when = first_miss_at
+        if locked.removal_confirmed_at is not None:
+            when = min(when, locked.removal_confirmed_at)
+        if locked.last_seen_online_at is not None:
+            when = max(when, locked.last_seen_online_at)
+        hold = (
+            _hold_end_by_removal(report, locked, when, now) if report.status == S.ON_HOLD else None
+        )
+        notice_status_move(locked, Notice.Status.REMOVED)
+        locked.removed_at = when
+        locked.removal_verified_at = now
+        locked.due_at = None
+        locked.save()
+        verification.rechecks_after_removal(locked, when)
+        data = {
+            "notice": notice_id,
+            "removed_at": when.isoformat(),
+            "late": when > locked.deadline_at,
+            "source": "verification",
+        }
+        return data | ({"hold": hold} if hold else {})
+
+    _run(notice.report_id, "verify_removal", actor, apply)
 
 
 # --- the host moved (found by the lookup before a hand-off) ------------------------------------
@@ -450,13 +534,16 @@ def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
 
 
 def notice_confirm_removed(notice_id: int, *, actor: Actor, removed_at=None) -> Notice:
-    """The provider's confirmation. Repeating it on a notice already removed changes nothing."""
-    notice = Notice.objects.get(pk=notice_id)
+    """The provider's confirmation. Repeating it on a notice already removed changes nothing.
+    Where the service checks URLs itself, it is a claim that the checks verify."""
+    notice = Notice.objects.select_related("report").get(pk=notice_id)
     _require_own_notice(actor, notice)
     if notice.status == Notice.Status.REMOVED:
         return notice
     if notice.status not in ANSWERABLE_NOTICE_STATUSES:
         raise NoticeClosed(notice)
+    if verification.verification_applies(notice):
+        return _removal_claim(notice, actor, removed_at)
     try:
         report_confirm_removal(
             notice.report_id, actor=actor, removed_at=removed_at, notice_id=notice_id

@@ -345,7 +345,9 @@ def test_the_list_shows_pending_candidates_first_with_the_reports_waiting(client
     pending = propose(looked_up_at=LOOKED_UP - datetime.timedelta(days=1))
     waiting_on(pending, 2)
     superseded = ReportFactory()  # its newest lookup no longer names the candidate
-    HostingLookup.objects.create(report=superseded, purpose="intake", candidate=pending)
+    HostingLookup.objects.create(
+        report=superseded, purpose="intake", candidate=pending, state="done"
+    )
     newer = HostingLookup.objects.create(report=superseded, purpose="on_demand")
     Report.objects.filter(pk=superseded.pk).update(hosting_lookup=newer)
     client.force_login(StaffUserFactory(username="ann", role="analyst"))

@@ -245,6 +245,7 @@ class LiveCelery:
             # configured" instead of waiting for a DNS server that is not there.
             "HOTLINE_DNS_RESOLVERS": "",
             "HOTLINE_SANDBOX": "",
+            "HOTLINE_PROBES_ENABLED": "false",
             # Django's system checks are the suite's business; skipping them at every worker
             # start saves seconds per process.
             "CELERY_SKIP_CHECKS": "1",
