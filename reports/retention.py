@@ -1,5 +1,7 @@
 """Data retention: a reporter's e-mail address and tracking secret are erased after
-HOTLINE_RETENTION_DAYS. Figures and the audit chain do not use them, so both stay valid."""
+HOTLINE_RETENTION_DAYS, and so are the removal checks run before then (each check's outcome
+stays in its audit event, and the notice keeps the verified times). Figures and the audit
+chain do not use them, so both stay valid."""
 
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from hotline.actors import Actor
 from reports.audit import event_build, events_append
-from reports.models import Report
+from reports.models import RemovalCheck, Report
 
 BATCH = 1000
 
@@ -46,3 +48,17 @@ def personal_data_erase() -> int:
                 for pk, status in batch
             )
             erased += len(batch)
+
+
+def checks_erase() -> int:
+    """Delete the removal checks run before the retention cut-off, in batches; how many."""
+    cutoff = timezone.now() - timedelta(days=settings.HOTLINE_RETENTION_DAYS)
+    erased = 0
+    while True:
+        batch = list(
+            RemovalCheck.objects.filter(checked_at__lt=cutoff).values_list("pk", flat=True)[:BATCH]
+        )
+        if not batch:
+            return erased
+        RemovalCheck.objects.filter(pk__in=batch).delete()
+        erased += len(batch)

@@ -29,7 +29,7 @@ def messages_redeliver() -> int:
 
 @shared_task(ignore_result=True)
 def personal_data_erase() -> int:
-    return retention.personal_data_erase()
+    return retention.personal_data_erase() + retention.checks_erase()
 
 
 @shared_task(ignore_result=True)

@@ -203,6 +203,8 @@ def _probe(url: str):
         return exc
     except ValueError as exc:  # a URL the probe cannot check (e.g. not http/https)
         return probe.ProbeError("bad_response", str(exc))
+    except OSError as exc:  # e.g. HOTLINE_OUTSIDE_CA_FILE missing: said, not a crash of the round
+        return probe.ProbeError("tls", f"{type(exc).__name__}: {exc}")
 
 
 def _resolve(host: str) -> list[str]:

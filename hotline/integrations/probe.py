@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
+from hotline.integrations import tls
+
 __all__ = [
     "KINDS",
     "AddressCheck",
@@ -242,12 +244,8 @@ class _Probe:
         self.max_redirects = max_redirects
         self.user_agent = user_agent
         self.proxy = _proxy_address(proxy) if proxy else None
-        self.verified = ssl.create_default_context(cafile=ca_file)
-        self.unverified = ssl.create_default_context()
-        self.unverified.check_hostname = False
-        self.unverified.verify_mode = ssl.CERT_NONE
-        for context in (self.verified, self.unverified):
-            context.set_alpn_protocols(["http/1.1"])
+        self.verified = tls.verifying_context(ca_file, "probe")
+        self.unverified = tls.unverified_context()
         self.hops: list[Hop] = []
         self.tls_error = ""
         self._allowed: dict[str, list[str]] = {}

@@ -39,6 +39,8 @@ from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 from urllib3.exceptions import TimeoutError as URLLib3Timeout
 from urllib3.util.ssl_match_hostname import CertificateError
 
+from hotline.integrations import tls
+
 __all__ = [
     "BOOTSTRAP_FILES",
     "Bootstrap",
@@ -376,9 +378,7 @@ class _Client:
             connect_port,
             timeout=remaining,
             server_hostname=host,
-            assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=self.ca_file,
+            ssl_context=tls.verifying_context(self.ca_file, "rdap"),
         )
         # Socket timeouts bound each read; a watchdog bounds them all, so a server that
         # trickles its headers or body cannot hold the call past the deadline.

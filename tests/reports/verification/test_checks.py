@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.models import HostRule, ProviderAPIKey
-from reports import deadlines, verification, workflow
+from reports import deadlines, retention, verification, workflow
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Event, Notice, Report
 from reports.notices import message_deliver
@@ -221,3 +221,14 @@ def test_checks_waiting_never_hold_up_a_deadline(checks_on, analyst, provider):
     notice.refresh_from_db()
     assert notice.status == "overdue"
     assert notice.checks.filter(checked_at=None).count() == 2
+
+
+def test_checks_follow_the_retention_setting(checks_on, analyst, provider, settings):
+    settings.HOTLINE_RETENTION_DAYS = 30
+    notice = notice_handed_off(analyst, provider)
+    verification.probes_run()
+    with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
+        assert retention.checks_erase() == 1
+    assert not notice.checks.exclude(checked_at=None).exists()
+    assert notice.checks.filter(checked_at=None).exists()  # what is still to run stays
+    assert Event.objects.filter(report=notice.report, verb="removal_check").exists()
