@@ -126,8 +126,7 @@ def probes_run(now=None) -> int:
         return 0
     with ThreadPoolExecutor(max_workers=settings.HOTLINE_PROBE_CONCURRENCY) as pool:
         answers = list(pool.map(_probe, [check.url for check in taken]))
-    for check, answer in zip(taken, answers, strict=True):
-        check_record(check, answer)
+    checks_record(taken, answers)
     return len(taken)
 
 
@@ -139,7 +138,7 @@ def _take_due(now) -> list[RemovalCheck]:
     with transaction.atomic():
         due = (
             RemovalCheck.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("report")
+            .select_related("report", "notice")
             .filter(checked_at__isnull=True, due_at__lte=now)
             .order_by("due_at")[: settings.HOTLINE_PROBE_BATCH * 4]
         )
@@ -168,15 +167,18 @@ def _not_now(check: RemovalCheck, now) -> bool:
         check.due_at = now + duration_setting("HOTLINE_CHECK_INTERVAL")
         check.save(update_fields=["due_at"])
         return True
-    if check.purpose != P.RECHECK and check.notice_id is not None:
-        notice_running = Notice.objects.filter(
-            pk=check.notice_id, status__in=RUNNING_NOTICE_STATUSES
-        ).exists()
-        if not notice_running:
-            check.checked_at, check.outcome, check.detail = now, C.SKIPPED, "the notice has ended"
-            check.save(update_fields=["checked_at", "outcome", "detail"])
-            return True
+    ended = check.notice_id is not None and not check.notice.is_running
+    if check.purpose != P.RECHECK and ended:
+        return _skipped(check, now, "the notice has ended")
+    if not checks_enabled_for(check.report, check.notice):
+        return _skipped(check, now, "checks are off for this report, host or provider")
     return False
+
+
+def _skipped(check: RemovalCheck, now, why: str) -> bool:
+    check.checked_at, check.outcome, check.detail = now, C.SKIPPED, why
+    check.save(update_fields=["checked_at", "outcome", "detail"])
+    return True
 
 
 def _host_free(host: str) -> bool:
@@ -293,10 +295,39 @@ def _removal_page(host: str, target: str) -> bool:
 # --- recording and deciding ----------------------------------------------------------------------
 
 
-def check_record(check: RemovalCheck, answer) -> str:
-    """Store what the check saw (its audit event too), then what it decides."""
-    outcome, why = outcome_of(check, answer)
+RECORDED = [
+    "checked_at",
+    "outcome",
+    "detail",
+    "address",
+    "status_code",
+    "redirected_to",
+    "headers",
+    "elapsed_ms",
+]
+
+
+def checks_record(checks: list[RemovalCheck], answers: list) -> None:
+    """Store what a round of checks saw, with an audit event each, in one transaction; then
+    what each decides."""
     now = timezone.now()
+    for check, answer in zip(checks, answers, strict=True):
+        _answer_apply(check, answer, now)
+    with transaction.atomic():
+        reports = {
+            report.pk: report
+            for report in Report.objects.select_for_update()
+            .filter(pk__in={check.report_id for check in checks})
+            .order_by("pk")  # the order every writer locks reports in
+        }
+        RemovalCheck.objects.bulk_update(checks, RECORDED)
+        events_append(_event(reports[check.report_id], check) for check in checks)
+    for check in checks:
+        decide(check)
+
+
+def _answer_apply(check: RemovalCheck, answer, now) -> None:
+    outcome, why = outcome_of(check, answer)
     check.checked_at, check.outcome, check.detail = now, outcome, why[:500]
     if isinstance(answer, probe.ProbeError):
         hops = answer.hops
@@ -307,12 +338,6 @@ def check_record(check: RemovalCheck, answer) -> str:
         check.redirected_to = answer.redirected_to[:2048]
         check.headers = {k: v for k, v in answer.headers.items() if k in CONTENT_HEADERS}
         check.elapsed_ms = answer.elapsed_ms
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=check.report_id)
-        check.save()
-        events_append([_event(report, check)])
-    decide(check)
-    return outcome
 
 
 def _event(report: Report, check: RemovalCheck):

@@ -232,3 +232,11 @@ def test_checks_follow_the_retention_setting(checks_on, analyst, provider, setti
     assert not notice.checks.exclude(checked_at=None).exists()
     assert notice.checks.filter(checked_at=None).exists()  # what is still to run stays
     assert Event.objects.filter(report=notice.report, verb="removal_check").exists()
+
+
+def test_a_check_scheduled_before_an_opt_out_is_skipped(checks_on, analyst, provider):
+    notice = notice_handed_off(analyst, provider)
+    HostRule.objects.create(kind=HostRule.Kind.NO_PROBES, provider=provider)  # all it hosts
+    assert verification.probes_run() == 0
+    assert checks_on.requests == []
+    assert set(notice.checks.values_list("outcome", flat=True)) == {"skipped"}
