@@ -18,9 +18,9 @@ $(STAMP): requirements-dev.txt
 venv: $(STAMP)
 
 # The embedded default: SQLite and Celery's filesystem transport under var/, demo data, the
-# stand-in DNS and RDAP servers (python -m sandbox), web + the default worker (with beat) + the
-# lookups worker in one command. Workers are started again whenever they exit
-# (bin/keep-running). Ctrl-C stops them all.
+# stand-in DNS, RDAP and web servers (python -m sandbox), web + the default worker (with beat)
+# + the lookups worker + the probes worker in one command. Workers are started again whenever
+# they exit (bin/keep-running). Ctrl-C stops them all.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
@@ -30,7 +30,9 @@ run: $(STAMP)
 	    --concurrency=2 --schedule=var/celerybeat-schedule -n default@%h & worker=$$!; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker -Q lookups --loglevel=INFO \
 	    --concurrency=2 -n lookups@%h & lookups=$$!; \
-	  trap 'kill $$worker $$lookups $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
+	  bin/keep-running $(VENV)/bin/celery -A config worker -Q probes --loglevel=INFO \
+	    --concurrency=2 -n probes@%h & probes=$$!; \
+	  trap 'kill $$worker $$lookups $$probes $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)

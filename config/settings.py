@@ -342,7 +342,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # --- Outside systems and the hosting lookup (README: hosting lookup) ------------------------
 # Outside production every client of an outside system reaches only 127.0.0.1: HOTLINE_SANDBOX
 # maps names and documentation ranges to loopback ports (hotline/outside.py); by default, the
-# stand-in DNS and RDAP servers that `make run` starts (python -m sandbox).
+# stand-in DNS, RDAP and web servers that `make run` starts (python -m sandbox).
 SANDBOX_DNS_PORT = 8053
 SANDBOX_RDAP_PORT = 8443
 SANDBOX_RDAP_NAMES = (
@@ -353,22 +353,27 @@ SANDBOX_RDAP_NAMES = (
     "rdap.lacnic.net",
     "rdap.afrinic.net",
 )
+# The demo hosts live in the documentation ranges; their HTTP and HTTPS go to one web host.
+SANDBOX_WEB_PORT = 8081
+SANDBOX_WEB_HTTPS_PORT = 8444
+SANDBOX_WEB_RANGES = ("198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "[2001:db8::/32]")
+SANDBOX_DEFAULT = ",".join(
+    [
+        *(f"{name}:443=127.0.0.1:{SANDBOX_RDAP_PORT}" for name in SANDBOX_RDAP_NAMES),
+        *(
+            f"{cidr}:{port}=127.0.0.1:{web_port}"
+            for cidr in SANDBOX_WEB_RANGES
+            for port, web_port in ((80, SANDBOX_WEB_PORT), (443, SANDBOX_WEB_HTTPS_PORT))
+        ),
+    ]
+)
 if PRODUCTION and env.str("HOTLINE_SANDBOX", default=""):
     raise ImproperlyConfigured(
         "HOTLINE_SANDBOX is for development and tests: production reaches the real systems."
     )
-HOTLINE_SANDBOX = (
-    None
-    if PRODUCTION
-    else env.str(
-        "HOTLINE_SANDBOX",
-        default=",".join(
-            f"{name}:443=127.0.0.1:{SANDBOX_RDAP_PORT}" for name in SANDBOX_RDAP_NAMES
-        ),
-    )
-)
+HOTLINE_SANDBOX = None if PRODUCTION else env.str("HOTLINE_SANDBOX", default=SANDBOX_DEFAULT)
 # Certificates of outside servers are checked against this bundle (default: certifi's); the
-# sandbox's stand-ins are signed by a CA of their own.
+# sandbox's stand-ins are all signed by one CA of their own.
 HOTLINE_OUTSIDE_CA_FILE = env.str(
     "HOTLINE_OUTSIDE_CA_FILE", default="" if PRODUCTION else str(VAR_DIR / "sandbox" / "ca.pem")
 )

@@ -11,9 +11,15 @@ documentation ranges (`make run` serves them with ``python -m sandbox serve``).
 
 ``python -m sandbox move photos.unlisted.example 198.51.100.77`` moves a host (here into Example
 Images BV's network), as a host moving between providers does.
+
+The demo hosts' web server (``web_pages()``, sandbox/web_host.py) answers the URLs of the demo
+reports (reports/management/commands/demo_data.py) with an image until told otherwise:
+``python -m sandbox page https://images.example.com/gallery/9000 404`` is a removal for the
+removal check to find. Every other path answers 404.
 """
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from sandbox import rdap_fixtures
 
@@ -33,6 +39,20 @@ HOSTS = {
     "media.cdn-fronted.example": {"CNAME": "edge.cdn.example.net"},
     "edge.cdn.example.net": {"A": ["192.0.2.80"]},
     "photos.unlisted.example": {"A": ["203.0.113.25"]},
+}
+# Only for the removal check's demo: online until `python -m sandbox page URL 404`.
+PROBE_DEMO_URL = "https://images.example.com/gallery/9000"
+# The URLs the demo reports point at, and the size of the image each serves. The web host keys
+# its pages by path whatever the Host, so no two of them share a path.
+ONLINE_URLS = {
+    "https://images.example.com/gallery/4411": 48_213,
+    "http://forum.example.net/t/8820?page=2": 91_877,
+    "https://files.example.org/d/Qm9f1": 1_204_532,
+    "https://photos.unlisted.example/p/9001": 233_410,
+    "https://media.cdn-fronted.example/v/77": 3_502_118,
+    "https://share.example.com/a/771": 64_090,
+    "https://share.example.com/a/772": 71_315,
+    PROBE_DEMO_URL: 52_744,
 }
 
 
@@ -93,3 +113,15 @@ def zone() -> dict[str, dict]:
             if origin:
                 records[origin_name(address)] = origin
     return records
+
+
+def web_pages() -> dict[str, dict]:
+    """The web host's pages (sandbox/web_host.py's data file format): path -> page."""
+    return {
+        urlsplit(url).path: {
+            "status": 200,
+            "headers": {"Content-Type": "image/jpeg"},
+            "body_bytes": size,
+        }
+        for url, size in ONLINE_URLS.items()
+    }

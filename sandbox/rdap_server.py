@@ -2,8 +2,9 @@
 
 It answers RFC 9082 ``ip/<address>`` lookups, under any base path and for any Host, from a table
 of CIDR -> entry: the smallest CIDR that holds the address decides. Its certificate comes from
-its own trustme CA and names the registries' hosts, so a client reaches it with the names the
-bootstrap gives, routed to this port, and checks the certificate as it would in production.
+its own trustme CA (or one it is given) and names the registries' hosts, so a client reaches it
+with the names the bootstrap gives, routed to this port, and checks the certificate as it would
+in production.
 
 Entries (``delay`` can precede any of the others):
     {"rdap": {...}}                          that RDAP object, as application/rdap+json
@@ -172,9 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
 class RDAPServer:
     """An HTTPS RDAP server on 127.0.0.1 (a context manager; port 0 picks a free port).
 
-    ``ca_file`` is the PEM of the CA that signed its certificate (for ``names``), written to
-    ``ca_dir`` or to a temporary directory removed on stop(). ``requests`` lists (Host, path) of
-    every request received."""
+    ``ca_file`` is the PEM of the CA that signed its certificate (for ``names``): ``ca``, or one
+    of its own; written to ``ca_dir`` or to a temporary directory removed on stop().
+    ``requests`` lists (Host, path) of every request received."""
 
     def __init__(
         self,
@@ -182,6 +183,7 @@ class RDAPServer:
         *,
         port: int = 0,
         ca_dir: Path | None = None,
+        ca: trustme.CA | None = None,
         names: Sequence[str] = DEFAULT_NAMES,
         data_file: Path | None = None,
         files: Mapping[str, bytes] | None = None,
@@ -199,7 +201,7 @@ class RDAPServer:
         self._thread: threading.Thread | None = None
         self.address: tuple[str, int] = ("127.0.0.1", port)
 
-        ca = trustme.CA()
+        ca = ca or trustme.CA()
         self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert(*names).configure_cert(self._tls)
         self._temporary = None if ca_dir else tempfile.TemporaryDirectory(prefix="rdap-sandbox-")

@@ -1,4 +1,4 @@
-"""A real web host on 127.0.0.1 (HTTP, and HTTPS with its own trustme CA), for the tests and
+"""A real web host on 127.0.0.1 (HTTP, and HTTPS with a trustme CA), for the tests and
 the local demo: what a hosting provider's server answers for the URLs of reports.
 
 Each path answers from a table of path -> page (also the JSON data file's format), whatever the
@@ -12,7 +12,8 @@ Host; an unknown path is 404. A page::
     {"chunk_delay": 0.01}             a pause between the body's 64 KiB chunks
     {"raw": "not HTTP"}               those bytes instead of an HTTP answer, then close
 
-A body (``body_bytes``, a small one by default) follows the headers of a GET in chunks, and
+A page's Content-Type replaces the default (text/plain). A body (``body_bytes``, a small one
+by default) follows the headers of a GET in chunks, and
 each exchange counts the body bytes it handed to the network: a client that closes after the
 headers leaves the count far below the body's size, and the exchange ``ended`` "closed by the
 client". With ``data_file`` the table is read again whenever the file changes, so a running demo
@@ -253,8 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
 class WebHost:
     """HTTP (and with ``tls``, HTTPS) on 127.0.0.1; a context manager, port 0 picks a free port.
 
-    With ``tls``, ``ca_file`` is the PEM of the CA that signed the certificate (for ``names``),
-    written to ``ca_dir`` or to a temporary directory removed on stop()."""
+    With ``tls``, ``ca_file`` is the PEM of the CA that signed the certificate (for ``names``):
+    ``ca``, or one of its own; written to ``ca_dir`` or to a temporary directory removed on
+    stop()."""
 
     def __init__(
         self,
@@ -265,6 +267,7 @@ class WebHost:
         https_port: int = 0,
         names: Sequence[str] = DEFAULT_NAMES,
         ca_dir: Path | None = None,
+        ca: trustme.CA | None = None,
         data_file: Path | None = None,
     ):
         self._lock = threading.Lock()
@@ -283,7 +286,7 @@ class WebHost:
         self._tls: ssl.SSLContext | None = None
         self._temporary = None
         if tls:
-            ca = trustme.CA()
+            ca = ca or trustme.CA()
             self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ca.issue_cert(*names).configure_cert(self._tls)
             if not ca_dir:

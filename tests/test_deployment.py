@@ -2,7 +2,7 @@
 
 No Docker engine is needed. docker-compose.yml is read with PyYAML and the Dockerfile as text;
 the production settings are imported in fresh processes; the image's web command and the
-healthchecks of web, worker and beat are run here, as written, against local processes.
+healthchecks of web, the workers and beat are run here, as written, against local processes.
 (`.ci/run` also has Compose itself validate the file with `docker compose config`.)
 """
 
@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-SERVICES = {"db", "redis", "migrate", "web", "worker", "lookups", "beat"}
-APP_SERVICES = ("migrate", "web", "worker", "lookups", "beat")
-LONG_RUNNING = ("db", "redis", "web", "worker", "lookups", "beat")
+SERVICES = {"db", "redis", "migrate", "web", "worker", "lookups", "probes", "beat"}
+APP_SERVICES = ("migrate", "web", "worker", "lookups", "probes", "beat")
+LONG_RUNNING = ("db", "redis", "web", "worker", "lookups", "probes", "beat")
+# The workers of their own queues: (service, queue), each node named after its queue.
+QUEUE_WORKERS = (("lookups", "lookups"), ("probes", "probes"))
 IMAGE_PORT = "8000"
 
 
@@ -166,7 +168,7 @@ def stop(process: subprocess.Popen) -> str:
 # --- docker-compose.yml ---------------------------------------------------------------------
 
 
-def test_compose_has_the_seven_services_and_no_version_key(compose):
+def test_compose_has_the_eight_services_and_no_version_key(compose):
     assert set(compose["services"]) == SERVICES
     assert "version" not in compose  # the Compose specification has none
 
@@ -193,6 +195,7 @@ def test_every_long_running_service_has_a_healthcheck(compose, name):
         "web": "/healthz",
         "worker": "inspect ping",
         "lookups": "inspect ping --destination lookups@",
+        "probes": "inspect ping --destination probes@",
         "beat": "inspect ping",
     }[name]
     assert expected in " ".join(test)
@@ -205,7 +208,7 @@ def test_migrate_runs_once_after_the_database_is_healthy(compose):
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "lookups", "beat"])
+@pytest.mark.parametrize("name", ["web", "worker", "lookups", "probes", "beat"])
 def test_app_services_start_after_migrate_and_a_healthy_redis(compose, name):
     depends_on = compose["services"][name]["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
@@ -234,6 +237,8 @@ def test_shared_environment_points_at_the_compose_services(compose):
     assert "${POSTGRES_PASSWORD" in env["DATABASE_URL"]
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert env["CACHE_URL"] == "redis://redis:6379/1"
+    # No egress proxy unless one is set: the removal checks then connect directly.
+    assert env["HOTLINE_PROBE_PROXY"] == "${HOTLINE_PROBE_PROXY:-}"
     # The default hosts include the one the healthcheck sends when nothing else is set.
     assert env["ALLOWED_HOSTS"].startswith("${ALLOWED_HOSTS:-localhost")
 
@@ -273,10 +278,13 @@ def test_worker_and_beat_commands(compose):
     assert "--enable-remote-control" in beat
     assert "celerybeat@$$HOSTNAME" in services["beat"]["healthcheck"]["test"][1]
     assert "celery@$$HOSTNAME" in services["worker"]["healthcheck"]["test"][1]
-    # Each worker serves its own queue: a slow DNS server never holds up a deadline.
+    # Each worker serves its own queue: a slow DNS server or web host never holds up a deadline.
     assert services["worker"]["command"][4:6] == ["-Q", "celery"]
-    lookups = services["lookups"]["command"]
-    assert lookups[4:6] == ["-Q", "lookups"] and lookups[lookups.index("-n") + 1] == "lookups@%h"
+    for name, queue in QUEUE_WORKERS:
+        command = services[name]["command"]
+        assert command[:4] == ["celery", "-A", "config", "worker"], name
+        assert command[4:6] == ["-Q", queue] and command[command.index("-n") + 1] == f"{queue}@%h"
+        assert f"{queue}@$$HOSTNAME" in services[name]["healthcheck"]["test"][1]
 
 
 def test_web_command_enables_no_access_log(compose):
@@ -425,7 +433,7 @@ def test_image_web_command_and_healthcheck_work_in_production(tmp_path, compose)
 
 
 @pytest.mark.redis
-def test_worker_lookups_and_beat_healthchecks_work_as_written(tmp_path, compose):
+def test_worker_lookups_probes_and_beat_healthchecks_work_as_written(tmp_path, compose):
     # A Redis database of its own, so that nothing queued by other tests reaches this worker.
     broker = urllib.parse.urlsplit(settings.CELERY_BROKER_URL)._replace(path="/15").geturl()
     hostname = socket.gethostname()  # a container's HOSTNAME is its host name
@@ -437,8 +445,10 @@ def test_worker_lookups_and_beat_healthchecks_work_as_written(tmp_path, compose)
         HOSTNAME=hostname,
     )
     services = compose["services"]
-    worker_cmd = [*services["worker"]["command"], "--concurrency=1"]
-    lookups_cmd = [*services["lookups"]["command"], "--concurrency=1"]
+    workers = {
+        name: [*services[name]["command"], "--concurrency=1"]
+        for name in ("worker", *(name for name, _ in QUEUE_WORKERS))
+    }
     beat_cmd = services["beat"]["command"]
     schedule = tmp_path / "celerybeat-schedule"
     beat_cmd[beat_cmd.index("--schedule") + 1] = str(schedule)
@@ -452,7 +462,7 @@ def test_worker_lookups_and_beat_healthchecks_work_as_written(tmp_path, compose)
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for name, cmd in (("worker", worker_cmd), ("lookups", lookups_cmd), ("beat", beat_cmd))
+        for name, cmd in {**workers, "beat": beat_cmd}.items()
     }
     check_env = env | {"PATH": f"{Path(celery).parent}:{env['PATH']}"}
 

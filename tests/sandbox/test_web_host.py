@@ -73,6 +73,17 @@ def test_pages_answer_from_the_table_and_unknown_paths_are_404():
         ]
 
 
+def test_a_pages_content_type_replaces_the_default():
+    pages = {"/image": {"headers": {"content-type": "image/jpeg"}}, "/plain": {}}
+    with WebHost(pages) as web:
+        head = raw_request(
+            web.http_address, b"HEAD /image HTTP/1.1\r\nHost: a.example.test\r\n\r\n"
+        )
+        types = [line for line in head.lower().split(b"\r\n") if line.startswith(b"content-type:")]
+        assert types == [b"content-type: image/jpeg"]  # a client keeps the first of a repeat
+        assert ask(web.http_address, "HEAD", "/plain")[1]["Content-Type"].startswith("text/plain")
+
+
 def test_head_refused_and_get_as_usual():
     with WebHost({"/file": {"head": 405, "body_bytes": 1000}}) as web:
         status, headers, body = ask(web.http_address, "HEAD", "/file")

@@ -25,6 +25,9 @@ PUBLIC_URLS = [
     "https://images.example.com/gallery/4411",  # reported twice: becomes a duplicate
     "https://photos.unlisted.example/p/9001",  # a host the directory does not know
     "https://media.cdn-fronted.example/v/77",  # behind a CDN
+    # Online until `python -m sandbox page https://images.example.com/gallery/9000 404`: the
+    # removal check's demo.
+    "https://images.example.com/gallery/9000",
 ]
 PARTNER_URLS = [
     "https://share.example.com/a/771",
