@@ -21,6 +21,10 @@ venv: $(STAMP)
 # stand-in DNS, RDAP and web servers (python -m sandbox), web + the default worker (with beat)
 # + the lookups worker + the probes worker in one command. Workers are started again whenever
 # they exit (bin/keep-running). Ctrl-C stops them all.
+# The demo checks URLs every few minutes (production: every 4 hours), so that a removal made
+# with `python -m sandbox page URL 404` is verified while you watch.
+run: export HOTLINE_CHECK_INTERVAL ?= 2m
+run: export HOTLINE_GONE_SPACING ?= 1m
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)

@@ -115,3 +115,34 @@ def _history_load(user) -> int:
     for message_id in history.values_list("pk", flat=True):
         notices.message_deliver(message_id)  # to the history's mail backend, with its event
     return made
+
+
+# The removal-verification demo: a running notice whose URL the sandbox's web host serves
+# (`python -m sandbox page URL 404` makes it answer 404; the checks then close it as verified).
+CHECKED_URL = "https://images.example.com/gallery/9000"
+
+
+def demo_checked_notice(user) -> Notice:
+    """A report of CHECKED_URL assessed and its notice sent to the directory's provider for it;
+    the worker hands it off, and the checks begin."""
+    actor = Actor.for_user(user)
+    report = report_submit(
+        submission=submission_clean(url=CHECKED_URL, category="abuse_imagery"),
+        channel=Channel.WEB,
+        actor=Actor.public(),
+    ).report
+    provider = Provider.objects.get(name="Example Images BV")
+    workflow.report_claim(report.pk, actor=actor)
+    workflow.report_assess_illegal(
+        report.pk,
+        actor=actor,
+        legal_status="baseline",
+        industry_category="A1",
+        media_type="image",
+        site_type="image_host",
+        commercial=False,
+    )
+    workflow.report_set_hosting(
+        report.pk, actor=actor, provider_id=provider.pk, country=provider.country
+    )
+    return workflow.report_send_notice(report.pk, actor=actor)

@@ -59,6 +59,20 @@ class NoticeSerializer(serializers.ModelSerializer):
     deadline_at = serializers.DateTimeField(
         source="stated_deadline_at", help_text="The deadline the notice gave."
     )
+    removal_claimed_at = serializers.DateTimeField(
+        source="removal_confirmed_at",
+        read_only=True,
+        help_text=(
+            "When you said it was removed. Where the hotline checks URLs, the notice stays open "
+            "until its checks find the content gone."
+        ),
+    )
+    removal_contested_at = serializers.DateTimeField(
+        read_only=True, help_text="When a check still found the content online after your claim."
+    )
+    removal_verified_at = serializers.DateTimeField(
+        read_only=True, help_text="When the hotline's checks confirmed the content gone."
+    )
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds to the deadline; negative when overdue; null once closed."
     )
@@ -77,6 +91,9 @@ class NoticeSerializer(serializers.ModelSerializer):
             "seconds_left",
             "acknowledged_at",
             "removed_at",
+            "removal_claimed_at",
+            "removal_contested_at",
+            "removal_verified_at",
             "disputed_at",
             "repeats_sent",
         ]
@@ -233,7 +250,12 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no provider
             return Notice.objects.none()
-        shown = NoticeSerializer.Meta.fields if self.action == "list" else None
+        # The columns behind the list's fields (a field may show a column under another name).
+        shown = (
+            [field.source for field in NoticeSerializer().fields.values()]
+            if self.action == "list"
+            else None
+        )
         return provider_notices(self.request.auth.provider, shown=shown)
 
     def get_object(self):

@@ -27,6 +27,7 @@ from hotline.addresses import non_public_reason
 from hotline.integrations.dns import DNSLookupError, resolve
 from hotline.integrations.probe import ProbeError, probe
 from hotline.outside import outside_route
+from reports.demo import CHECKED_URL
 from reports.management.commands.demo_data import PARTNER_URLS, PUBLIC_URLS
 from sandbox import demo, web_host
 from sandbox.__main__ import demo_files
@@ -36,6 +37,7 @@ from sandbox.web_host import WebHost
 ROOT = Path(settings.BASE_DIR)
 REPORTED_URLS = {urlunsplit(urlsplit(url)._replace(fragment="")) for url in PUBLIC_URLS}
 REPORTED_URLS |= {urlunsplit(urlsplit(url)._replace(fragment="")) for url in PARTNER_URLS}
+REPORTED_URLS.add(CHECKED_URL)
 
 
 def sandbox_command(directory: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -86,7 +88,7 @@ def demo_probe(url: str, dns: tuple[str, int], ca_file: str):
 
 def test_the_web_pages_are_the_demo_reports_urls_each_with_a_path_of_its_own():
     assert set(demo.ONLINE_URLS) == REPORTED_URLS
-    assert demo.PROBE_DEMO_URL in PUBLIC_URLS
+    assert demo.PROBE_DEMO_URL == CHECKED_URL  # the demo's running notice
     pages = demo.web_pages()
     assert len(pages) == len(demo.ONLINE_URLS)  # served by path whatever the host
     for url in REPORTED_URLS:

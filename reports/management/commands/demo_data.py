@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from hotline.actors import Actor
 from hotline.directory import directory_load
 from hotline.models import PartnerHotline
-from reports.demo import demo_history_load
+from reports.demo import demo_checked_notice, demo_history_load
 from reports.intake import partner_batch_submit, report_submit, submission_clean
 from reports.models import Channel, Report
 
@@ -25,9 +25,6 @@ PUBLIC_URLS = [
     "https://images.example.com/gallery/4411",  # reported twice: becomes a duplicate
     "https://photos.unlisted.example/p/9001",  # a host the directory does not know
     "https://media.cdn-fronted.example/v/77",  # behind a CDN
-    # Online until `python -m sandbox page https://images.example.com/gallery/9000 404`: the
-    # removal check's demo.
-    "https://images.example.com/gallery/9000",
 ]
 PARTNER_URLS = [
     "https://share.example.com/a/771",
@@ -59,7 +56,9 @@ class Command(BaseCommand):
         directory_load(DEMO_DIRECTORY.read_text(), actor=Actor.system("demo data"))
         if not Report.objects.exists():
             self.stdout.write("Making four months of demo history (notices, removals, holds)...")
-            demo_history_load(user_model.objects.get(username="supervisor"))
+            supervisor = user_model.objects.get(username="supervisor")
+            demo_history_load(supervisor)
+            demo_checked_notice(supervisor)
             for url in PUBLIC_URLS:
                 report_submit(
                     submission=submission_clean(url=url, category="abuse_imagery"),
