@@ -250,12 +250,10 @@ class ProviderNoticeViewSet(ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no key, no provider
             return Notice.objects.none()
-        # The columns behind the list's fields (a field may show a column under another name).
-        shown = (
-            [field.source for field in NoticeSerializer().fields.values()]
-            if self.action == "list"
-            else None
-        )
+        # The list's fields and the columns behind them (a field may show a column under
+        # another name, or a property of columns of the same names).
+        sources = [field.source for field in NoticeSerializer().fields.values()]
+        shown = [*NoticeSerializer.Meta.fields, *sources] if self.action == "list" else None
         return provider_notices(self.request.auth.provider, shown=shown)
 
     def get_object(self):
