@@ -15,6 +15,7 @@ from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Event, Notice, Report
 from reports.notices import message_deliver
 from reports.selectors.queues import reports_in_queue
+from sandbox.connect_proxy import ConnectProxy
 from tests.reports.factories import ILLEGAL, AgencyFactory
 from tests.reports.verification.conftest import IMAGE, PATH, URL
 
@@ -240,3 +241,12 @@ def test_a_check_scheduled_before_an_opt_out_is_skipped(checks_on, analyst, prov
     assert verification.probes_run() == 0
     assert checks_on.requests == []
     assert notice.checks.get(purpose="handed_off").outcome == "skipped"
+
+
+def test_checks_go_through_the_egress_proxy_when_one_is_set(checks_on, analyst, provider, settings):
+    with ConnectProxy() as proxy:
+        settings.HOTLINE_PROBE_PROXY = proxy.proxy
+        notice = notice_handed_off(analyst, provider)
+        assert verification.probes_run() == 1
+    assert outcomes(notice) == ["online"]
+    assert proxy.tunnels  # the host saw the proxy, not the hotline
