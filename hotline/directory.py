@@ -96,6 +96,7 @@ def host_rule_state(rule: HostRule) -> dict:
         "domain": rule.domain,
         "asn": rule.asn,
         "cidr": rule.cidr,
+        "removal_path": rule.removal_path,
         "note": rule.note,
     }
 
@@ -119,11 +120,14 @@ def host_rule_record(*, actor, verb: str, rule: HostRule, before: dict | None = 
 
 def host_rule_target_problem(kind: str, *, domain: str, asn: int | None, cidr: str) -> str | None:
     """What is wrong with what a rule of this kind matches by, if anything: a CDN is matched by
-    one ASN or one range, a platform or a host by one domain."""
+    one ASN or one range, the others by one domain; "no probes" without one means everything
+    its provider hosts."""
     targets = (("domain", domain), ("asn", asn), ("cidr", cidr))
     given = [name for name, value in targets if value not in (None, "")]
     allowed = ("asn", "cidr") if kind == HostRule.Kind.CDN else ("domain",)
     if len(given) == 1 and given[0] in allowed:
+        return None
+    if kind == HostRule.Kind.NO_PROBES and not given:
         return None
     problem = f"a {kind} rule matches by exactly one {' or '.join(allowed)}"
     return problem + (f", not {' and '.join(given)}" if given else "")
@@ -131,7 +135,10 @@ def host_rule_target_problem(kind: str, *, domain: str, asn: int | None, cidr: s
 
 def host_rule_key(rule: dict) -> str:
     """How a rule of a directory file is named in messages: its domain, range or AS."""
-    return rule["domain"] or rule["cidr"] or (f"AS{rule['asn']}" if rule["asn"] else "")
+    target = rule["domain"] or rule["cidr"] or (f"AS{rule['asn']}" if rule["asn"] else "")
+    if not target and rule["kind"] == HostRule.Kind.NO_PROBES and rule["provider"]:
+        return f"everything {rule['provider']} hosts"
+    return target
 
 
 class DirectoryFileInvalid(Exception):
@@ -297,6 +304,13 @@ def _check_host_rule(entry, errors) -> dict:
         "domain": _domain(entry["domain"], errors) if entry.get("domain") is not None else "",
         "asn": (_asn(entry["asn"], errors) or None) if entry.get("asn") is not None else None,
         "cidr": _network(entry["cidr"], errors) if entry.get("cidr") is not None else "",
+        "removal_path": _text(
+            entry,
+            "removal_path",
+            errors,
+            required=kind == HostRule.Kind.REMOVAL_PAGE,
+            max_length=200,
+        ),
         "note": _text(entry, "note", errors, required=False, max_length=500),
     }
     if kind in HostRule.Kind.values:
@@ -327,12 +341,23 @@ FIELDS = {
     },
     "partners": {"name", "countries", "contact_email", "active"},
     "agencies": {"name", "country", "kind", "contact_email", "active"},
-    "host_rules": {"kind", "provider", "domain", "asn", "cidr", "note"},
+    "host_rules": {"kind", "provider", "domain", "asn", "cidr", "removal_path", "note"},
+}
+
+
+RULE_PURPOSE = {
+    HostRule.Kind.HOST: "hosting",
+    HostRule.Kind.PLATFORM: "hosting",
+    HostRule.Kind.CDN: "hosting",
+    HostRule.Kind.NO_PROBES: "no probes",
+    HostRule.Kind.REMOVAL_PAGE: "removal page",
 }
 
 
 def _entry_key(section: str, clean: dict) -> str:
-    return host_rule_key(clean) if section == "host_rules" else clean["name"]
+    if section == "host_rules":
+        return host_rule_key(clean)
+    return clean["name"]
 
 
 def directory_parse(text: str) -> dict[str, list[dict]]:
@@ -370,10 +395,12 @@ def directory_parse(text: str) -> dict[str, list[dict]]:
                 errors.append(f"unknown fields {', '.join(sorted(map(str, unknown)))}")
             clean = CHECKS[section](entry, errors)
             key = _entry_key(section, clean)
-            if key and key in keys:
+            # One rule per target and purpose: who hosts it (host, platform, CDN), checks.
+            unique = (RULE_PURPOSE.get(clean.get("kind")), key) if section == "host_rules" else key
+            if key and unique in keys:
                 what = "name " if section != "host_rules" else "a rule for "
-                errors.append(f"{what}{key!r} already used on line {keys[key]}")
-            keys.setdefault(key, entry[LINE])
+                errors.append(f"{what}{key!r} already used on line {keys[unique]}")
+            keys.setdefault(unique, entry[LINE])
             label = f"line {entry[LINE]}: {SINGULAR[section]}" + (f" {key!r}" if key else "")
             problems.extend(f"{label}: {error}" for error in errors)
             clean[LINE] = entry[LINE]
@@ -506,10 +533,15 @@ def directory_load(text: str, *, actor) -> LoadResult:
                 f"{SINGULAR[section]} {entry['name']}",
             )
     for entry in parsed["host_rules"]:
-        match = {key: entry[key] for key in ("domain", "asn", "cidr") if entry[key]}
+        provider = Provider.objects.get(name=entry["provider"])
+        match = {"kind": entry["kind"]} | {
+            key: entry[key] for key in ("domain", "asn", "cidr") if entry[key]
+        }
+        if len(match) == 1:  # "no probes" for everything the provider hosts
+            match |= {"domain": "", "provider": provider}
         values = {
-            "kind": entry["kind"],
-            "provider": Provider.objects.get(name=entry["provider"]),
+            "provider": provider,
+            "removal_path": entry["removal_path"],
             "note": entry["note"],
         }
         _apply(HostRule, match, values, result, f"host rule {host_rule_key(entry)}")
@@ -565,7 +597,7 @@ def directory_export() -> dict[str, list[dict]]:
                 "provider": rule.provider.name,
                 **{
                     key: getattr(rule, key)
-                    for key in ("domain", "asn", "cidr")
+                    for key in ("domain", "asn", "cidr", "removal_path")
                     if getattr(rule, key)
                 },
                 "note": rule.note,

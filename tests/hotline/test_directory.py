@@ -641,3 +641,40 @@ def test_host_rules_export_and_load_back_unchanged(directory_file, tmp_path):
             "note": "",
         },
     ]
+
+
+def test_probe_rules_load_by_domain_or_for_all_a_provider_hosts(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        GOOD_PROVIDER + "host_rules:\n"
+        "  - kind: no_probes\n    provider: Good Host\n"
+        "  - kind: no_probes\n    provider: Good Host\n    domain: private.good.example\n"
+        "  - kind: removal_page\n    provider: Good Host\n    domain: good.example\n"
+        "    removal_path: /removed\n"
+        "  - kind: platform\n    provider: Good Host\n    domain: good.example\n"
+    )
+    load(path)
+    rules = {
+        (rule.kind, rule.domain, rule.removal_path)
+        for rule in HostRule.objects.filter(provider__name="Good Host")
+    }
+    assert rules == {
+        ("no_probes", "", ""),
+        ("no_probes", "private.good.example", ""),
+        ("removal_page", "good.example", "/removed"),
+        ("platform", "good.example", ""),
+    }
+    load(path)  # loading it again changes nothing
+    assert HostRule.objects.count() == 4
+    exported = [r for r in directory_export()["host_rules"] if r["kind"] == "removal_page"]
+    assert exported[0]["removal_path"] == "/removed"
+
+
+def test_a_removal_page_rule_needs_its_path(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        GOOD_PROVIDER
+        + "host_rules:\n  - kind: removal_page\n    provider: Good Host\n    domain: good.example\n"
+    )
+    message, lines = load_refused(path)
+    assert any("removal_path is required" in line for line in lines + [message])

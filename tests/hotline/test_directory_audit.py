@@ -191,7 +191,14 @@ def test_host_rules_created_changed_and_deleted_in_the_admin_are_audited(supervi
 
     assert [r.status_code for r in (created, changed, unchanged, deleted)] == [302] * 4
     assert not HostRule.objects.exists()
-    state = {"kind": "cdn", "domain": "", "asn": None, "cidr": "203.0.113.0/24", "note": "proxy"}
+    state = {
+        "kind": "cdn",
+        "domain": "",
+        "asn": None,
+        "cidr": "203.0.113.0/24",
+        "removal_path": "",
+        "note": "proxy",
+    }
     assert [(e.verb, e.actor_label, e.data) for e in directory_events()] == [
         (
             "host_rule_create",
