@@ -677,4 +677,4 @@ def test_a_removal_page_rule_needs_its_path(tmp_path):
         + "host_rules:\n  - kind: removal_page\n    provider: Good Host\n    domain: good.example\n"
     )
     message, lines = load_refused(path)
-    assert any("removal_path is required" in line for line in lines + [message])
+    assert any("removal_path is required" in line for line in [*lines, message])
