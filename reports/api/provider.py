@@ -62,16 +62,21 @@ class NoticeSerializer(serializers.ModelSerializer):
     removal_claimed_at = serializers.DateTimeField(
         source="removal_confirmed_at",
         read_only=True,
+        allow_null=True,
         help_text=(
             "When you said it was removed. Where the hotline checks URLs, the notice stays open "
             "until its checks find the content gone."
         ),
     )
     removal_contested_at = serializers.DateTimeField(
-        read_only=True, help_text="When a check still found the content online after your claim."
+        read_only=True,
+        allow_null=True,
+        help_text="When a check still found the content online after your claim.",
     )
     removal_verified_at = serializers.DateTimeField(
-        read_only=True, help_text="When the hotline's checks confirmed the content gone."
+        read_only=True,
+        allow_null=True,
+        help_text="When the hotline's checks confirmed the content gone.",
     )
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds to the deadline; negative when overdue; null once closed."
