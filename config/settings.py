@@ -395,6 +395,9 @@ HOTLINE_LOOKUP_USER_AGENT = env.str(
     "HOTLINE_LOOKUP_USER_AGENT",
     default=f"{HOTLINE_ORG_NAME} hosting lookup (+{HOTLINE_PUBLIC_URL})",
 )
+# Whether the service checks by itself that a reported URL still answers (status-only probes,
+# reports/verification.py). Off: removal times are the providers' or analysts' alone.
+HOTLINE_PROBES_ENABLED = env.bool("HOTLINE_PROBES_ENABLED", default=not PRODUCTION)
 # Reporter e-mail addresses and tracking secrets are erased after this many days.
 HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 # The audit trail (reports/audit.py): the checkpoint signing key (a PEM Ed25519 private key or
