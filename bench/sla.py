@@ -27,7 +27,11 @@ of BENCH_REPEATS runs:
   and cursor as the ORM's query, and turned into the same rows (rounding as
   ``reports.sla.figures``).
 
-Both must give the same figures for every provider (all are compared; a sample is printed).
+Both must give the same figures for every provider (all are compared; a sample is printed):
+the columns in FIELDS, the ones the hand-written query computes. The verification columns
+(verified and claimed-only removals, contested claims, verified time to removal, re-appearances)
+are left out: the generated notices have no checks and no re-check reports, so they would compare
+only zeros and nulls; the ORM still computes them in the timed runs.
 Targets: ORM at most 1 s, and at most 1.5 times the hand-written SQL. EXPLAIN (ANALYZE, BUFFERS)
 of both queries is printed.
 
@@ -318,9 +322,9 @@ def plans(period, params: dict) -> dict[str, list[str]]:
 
     with CaptureQueriesContext(connection) as queries:
         orm_figures(period)
-    # One grouped statement for the figures, one for the repeat notices: a fixed number.
-    if len(queries) > 2:
-        raise BenchError(f"provider_figures sent {len(queries)} statements, not at most 2")
+    # One grouped statement each for the figures, the repeat notices and the re-appearances.
+    if len(queries) > 3:
+        raise BenchError(f"provider_figures sent {len(queries)} statements, not at most 3")
     result = {"orm": []}
     with connection.cursor() as cursor:
         for query in queries:

@@ -4,6 +4,7 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -25,6 +26,7 @@ from reports.models import (
     HostingLookup,
     Notice,
     OutgoingMessage,
+    RemovalCheck,
     Report,
 )
 from reports.selectors.queues import (
@@ -57,6 +59,32 @@ TRANSITION_VIEWS = {
 }
 # Shown only while a hosting change waits for a decision.
 HOSTING_CHANGE_TRANSITIONS = {"hosting_move_follow", "hosting_move_dismiss"}
+CHECKS_SHOWN = 50  # the newest removal checks on the report page
+
+
+def removal_checks_context(report: Report) -> dict:
+    """The report page's "Removal checks": the history newest first (one query) and the next
+    check due (one more, only while checks run)."""
+    history = [
+        {
+            "check": check,
+            "redirected_to": defang(check.redirected_to) if check.redirected_to else "",
+            "content_type": check.headers.get("content-type", ""),
+            "length": check.headers.get("content-length", ""),
+        }
+        for check in report.checks.filter(checked_at__isnull=False).order_by(
+            "-checked_at", "-id"
+        )[:CHECKS_SHOWN]
+    ]
+    enabled = settings.HOTLINE_PROBES_ENABLED
+    next_check = (
+        RemovalCheck.objects.filter(report=report, checked_at__isnull=True)
+        .order_by("due_at", "id")
+        .first()
+        if enabled
+        else None
+    )
+    return {"checks": history, "next_check": next_check, "probes_enabled": enabled}
 
 
 def lookup_suggestion(lookup: HostingLookup | None):
@@ -329,6 +357,7 @@ class ReportAdmin(admin.ModelAdmin):
             extra_context["hosting_changed"] = report.hosting_changed
             extra_context["running_notice"] = running
             extra_context["can_look_up"] = request.user.has_perm("reports.triage_report")
+            extra_context.update(removal_checks_context(report))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def lookup_view(self, request, object_id):

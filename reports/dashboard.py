@@ -1,4 +1,5 @@
-"""The SLA dashboard in the admin (/admin/sla/): a period picker, the table and three charts.
+"""The SLA dashboard in the admin (/admin/sla/): a period picker, how the removals are known,
+the table and four charts.
 
 Charts are plain SVG drawn by the template from reports.sla.charts, so the page needs no script
 and no third-party origin.
@@ -13,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from reports.sla.charts import sla_charts
-from reports.sla.figures import GROUPS, sla_report
+from reports.sla.figures import GROUPS, VERIFICATION_NOTES, sla_report
 from reports.sla.period import EmptyPeriod, Period, six_months_to_date
 from reports.sla.render import COLUMNS
 
@@ -46,6 +47,25 @@ def _default_period() -> dict:
     }
 
 
+def removal_evidence(report: dict) -> list[tuple[str, int]]:
+    """The period's removals by how they are known, and the contested claims and re-appearances:
+    sums over the groups, which split the cohort whatever the grouping."""
+
+    def total(name: str) -> int:
+        return sum(row[name] for row in report["groups"])
+
+    removed = total("removed_within") + total("removed_late")
+    verified, claimed = total("removed_verified"), total("removed_claimed_only")
+    return [
+        ("removed", removed),
+        ("verified by the checks", verified),
+        ("claimed by the provider only", claimed),
+        ("set by an analyst only", removed - verified - claimed),
+        ("claims contested by a check", total("claims_contested")),
+        ("found online again within 30 days", total("reappearances_30d")),
+    ]
+
+
 def sla_dashboard(request):
     if not request.user.has_perm("reports.view_sla"):
         raise PermissionDenied
@@ -66,6 +86,8 @@ def sla_dashboard(request):
         "title": "SLA compliance",
         "form": form,
         "report": report,
+        "verification_note": VERIFICATION_NOTES[report["verification"]],
+        "evidence": removal_evidence(report),
         "columns": COLUMNS,
         "rows": [[row[name] for name in COLUMNS] for row in report["groups"]],
         "charts": sla_charts(period, report),

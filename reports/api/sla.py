@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from hotline.api import AuditKeyAuthentication, CanReadSLA
 from hotline.schema import ERROR
-from reports.sla.figures import GROUPS, sla_report
+from reports.sla.figures import GROUPS, VERIFICATION_NOTES, sla_report
 from reports.sla.period import EmptyPeriod, Period, month_to_date
 from reports.sla.render import COLUMNS, sla_csv
 
@@ -54,6 +54,17 @@ class PeriodSerializer(serializers.Serializer):
         return data
 
 
+def _group_field(name: str) -> serializers.Field:
+    if name == "group":
+        return serializers.CharField()
+    if name.endswith(("_seconds", "_rate")):  # empty where a group has no removal to time
+        return serializers.FloatField(allow_null=True)
+    return serializers.IntegerField()
+
+
+SLA_GROUP = inline_serializer("SLAGroup", {name: _group_field(name) for name in COLUMNS})
+
+
 class SLAView(APIView):
     authentication_classes = [SessionAuthentication, AuditKeyAuthentication]
     permission_classes = [CanReadSLA]
@@ -76,8 +87,13 @@ class SLAView(APIView):
                     "to": serializers.DateTimeField(),
                     "as_of": serializers.DateTimeField(),
                     "group_by": serializers.CharField(),
+                    "verification": serializers.ChoiceField(
+                        choices=list(VERIFICATION_NOTES),
+                        help_text="Whether the service checks removals itself; off: "
+                        f"{VERIFICATION_NOTES['off']}.",
+                    ),
                     "groups": serializers.ListField(
-                        child=serializers.DictField(), help_text=f"Columns: {', '.join(COLUMNS)}"
+                        child=SLA_GROUP, help_text=f"Columns: {', '.join(COLUMNS)}"
                     ),
                     "hotline": serializers.DictField(),
                 },

@@ -1,4 +1,4 @@
-"""The data of the dashboard's three bar charts; the template draws them as plain SVG."""
+"""The data of the dashboard's bar charts; the template draws them as plain SVG."""
 
 from reports.sla.figures import provider_figures
 from reports.sla.period import Period
@@ -23,8 +23,9 @@ def _bars(rows, value_key, label_key="group", scale=None, unit=""):
 
 
 def sla_charts(period: Period, report: dict) -> list[dict]:
-    """Compliance per month, median time to removal and notices online past deadline per
-    provider; ``report`` is the period's sla_report, whose groups are reused when by provider."""
+    """Compliance per month, median time to removal, notices online past deadline and the share
+    of removals the checks verified per provider; ``report`` is the period's sla_report, whose
+    groups are reused when by provider."""
     by_month = provider_figures(period, "month")
     by_provider = (
         report["groups"]
@@ -49,10 +50,19 @@ def sla_charts(period: Period, report: dict) -> list[dict]:
         }
         for row in by_month
     ]
+    verified = [
+        {
+            **row,
+            "percent": round(100 * row["removed_verified"] / removed, 1) if removed else None,
+        }
+        for row in by_provider
+        for removed in [row["removed_within"] + row["removed_late"]]
+    ]
     charts = [
         ("Compliance rate per month", _bars(compliance, "percent", scale=100, unit="%")),
         ("Median time to removal per provider", _bars(hours, "median_hours", unit=" h")),
         ("Notices still online past deadline", _bars(by_provider, "online_past_deadline")),
+        ("Removals verified by the checks", _bars(verified, "percent", scale=100, unit="%")),
     ]
     return [
         {"title": title, "bars": bars, "height": max(len(bars), 1) * BAR_HEIGHT}

@@ -5,12 +5,22 @@ Definitions (the README states them in the same words):
   accepted them: ``handed_off_at``), withdrawn notices excluded. Everything is
   judged as of the end of the period (or now, if that is earlier), so a past month's figures do
   not change when the report is run again later.
+- Removal time (``removed_at``): the verified time where the checks found the content gone
+  (the first of the consecutive misses), else the provider's claimed time, but never earlier than
+  the last check that saw the content online (a claim before that observation counts at the
+  observation and is flagged: contested), else the analyst's.
 - Time to removal: from ``handed_off_at`` to ``removed_at``, minus the time the notice was on hold.
 - Removed within deadline: removed at or before ``deadline_at`` (which holds already moved).
   Removed late: removed after it. Still online past deadline: not removed by the end of the
   period although the deadline had passed: a miss. Pending: neither removed nor yet due.
 - Compliance rate: within deadline / (within + late + still online); pending is left out.
 - Repeat notices: repeat messages created for the cohort's notices by the end of the period.
+- Verified removals: removed notices whose removal the checks verified; claimed only: removed,
+  not verified, but confirmed by the provider; contested claims: a check found the content
+  online after the provider said removed, by the end of the period. Verified time to removal:
+  the time to removal over the verified removals only.
+- Re-appearances (30 days): re-check reports of a removed notice's URL, received within 30 days
+  of its removal and assessed illegal by the end of the period.
 - Hotline side, for the reports *received* in the period: received, duplicates, actionable
   (assessed illegal), forwarded, each by the end of the period; time from receipt to assessment,
   and from assessment to the first notice handed off (median and 90th percentile).
@@ -18,6 +28,9 @@ Definitions (the README states them in the same words):
   content it reported, for the cohort's removed notices.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -32,7 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from reports.models import Notice, OutgoingMessage, Report, ReportStatus
+from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
 from reports.sla.period import Period
 
 GROUPS = {
@@ -42,7 +55,13 @@ GROUPS = {
     "classification": "report__industry_category",
 }
 COUNTS = ["notices", "removed_within", "removed_late", "online_past_deadline", "pending"]
+VERIFICATION_COUNTS = ["removed_verified", "removed_claimed_only", "claims_contested"]
 PERCENTILES = {"median": 0.5, "p90": 0.9}
+REAPPEARANCE_WINDOW = timedelta(days=30)
+VERIFICATION_NOTES = {
+    "on": "removal times verified by the checks where they found the content gone",
+    "off": "removal times are the providers' or analysts'",
+}
 
 
 class Seconds(Func):
@@ -120,13 +139,24 @@ def _time_to_act():
     return Seconds(F("removed_at"), F("report__received_at"))
 
 
+def _verification_filters(as_of, removed: Q) -> dict[str, Q]:
+    return {
+        "removed_verified": removed & Q(removal_verified_at__isnull=False),
+        "removed_claimed_only": removed
+        & Q(removal_verified_at__isnull=True, removal_confirmed_at__isnull=False),
+        "claims_contested": Q(removal_contested_at__lte=as_of),
+    }
+
+
 def provider_figures(period: Period, group_by: str) -> list[dict]:
-    """One row per group: counts, compliance rate, time to removal, repeats, time to act."""
+    """One row per group: counts, compliance rate, time to removal, repeats, time to act, and
+    how the removals are known (verified, claimed only, contested) with the re-appearances."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of: {', '.join(GROUPS)}")
     as_of = period.as_of
     outcomes = _outcome_filters(as_of)
     removed = outcomes["removed_within"] | outcomes["removed_late"]
+    verification = _verification_filters(as_of, removed)
     key = GROUPS[group_by]
     cohort = _cohort(period)
     if group_by == "month":
@@ -134,12 +164,16 @@ def provider_figures(period: Period, group_by: str) -> list[dict]:
     aggregates = {
         "notices": Count("pk"),
         **{name: Count("pk", filter=condition) for name, condition in outcomes.items()},
+        **{name: Count("pk", filter=condition) for name, condition in verification.items()},
     }
     postgres = connection.vendor == "postgresql"
     if postgres:
         for name, fraction in PERCENTILES.items():
             aggregates[f"removal_{name}_seconds"] = PercentileCont(
                 _time_to_removal(), fraction, filter=removed
+            )
+            aggregates[f"verified_removal_{name}_seconds"] = PercentileCont(
+                _time_to_removal(), fraction, filter=verification["removed_verified"]
             )
         aggregates["time_to_act_median_seconds"] = PercentileCont(
             _time_to_act(), 0.5, filter=removed
@@ -148,8 +182,10 @@ def provider_figures(period: Period, group_by: str) -> list[dict]:
     if not postgres:
         _percentiles_in_python(rows, cohort, key, removed)
     repeats = _repeats_by_group(cohort, group_by, as_of)
+    reappearances = _reappearances_by_group(cohort, key, removed, as_of)
     for row in rows:
         row["repeat_notices"] = repeats.get(row[key], 0)
+        row["reappearances_30d"] = reappearances.get(row[key], 0)
     return [_finish(row, key, group_by) for row in rows]
 
 
@@ -166,19 +202,44 @@ def _repeats_by_group(cohort, group_by: str, as_of) -> dict:
     return dict(messages.values(key).annotate(n=Count("pk")).values_list(key, "n"))
 
 
+def _reappearances_by_group(cohort, key: str, removed: Q, as_of) -> dict:
+    """Re-check reports per group, in one grouped query: of a removed notice's report, received
+    within the window after the removal and assessed illegal by ``as_of``."""
+    recurrence = "report__recurrences"
+    # One filter() call: every condition is on the same re-check report (one join). Implied by
+    # the join, "previous is not null" lets the planner start from the few recurrences (its
+    # index) instead of reading every report.
+    found = cohort.filter(
+        removed,
+        **{
+            f"{recurrence}__previous__isnull": False,
+            f"{recurrence}__channel": Channel.RECHECK,
+            f"{recurrence}__received_at__gte": F("removed_at"),
+            f"{recurrence}__received_at__lte": F("removed_at") + REAPPEARANCE_WINDOW,
+            f"{recurrence}__assessed_at__lte": as_of,
+            f"{recurrence}__legal_status__gt": "",
+        },
+    )
+    counted = found.values(key).annotate(n=Count(recurrence, distinct=True))
+    return dict(counted.values_list(key, "n"))
+
+
 def _percentiles_in_python(rows, cohort, key, removed) -> None:
     """SQLite has no percentile aggregate: the same interpolation, over the removed notices."""
     samples: dict = {}
-    for group, removal, act in cohort.filter(removed).values_list(
-        key, _time_to_removal(), _time_to_act()
+    for group, removal, act, verified_at in cohort.filter(removed).values_list(
+        key, _time_to_removal(), _time_to_act(), "removal_verified_at"
     ):
-        entry = samples.setdefault(group, ([], []))
+        entry = samples.setdefault(group, ([], [], []))
         entry[0].append(removal)
         entry[1].append(act)
+        if verified_at is not None:
+            entry[2].append(removal)
     for row in rows:
-        removal, act = samples.get(row[key], ([], []))
+        removal, act, verified = samples.get(row[key], ([], [], []))
         for name, fraction in PERCENTILES.items():
             row[f"removal_{name}_seconds"] = percentile(removal, fraction)
+            row[f"verified_removal_{name}_seconds"] = percentile(verified, fraction)
         row["time_to_act_median_seconds"] = percentile(act, 0.5)
 
 
@@ -195,6 +256,10 @@ def _finish(row: dict, key: str, group_by: str) -> dict:
         "removal_p90_seconds": _round(row["removal_p90_seconds"]),
         "repeat_notices": row["repeat_notices"],
         "time_to_act_median_seconds": _round(row["time_to_act_median_seconds"]),
+        **{name: row[name] for name in VERIFICATION_COUNTS},
+        "verified_removal_median_seconds": _round(row["verified_removal_median_seconds"]),
+        "verified_removal_p90_seconds": _round(row["verified_removal_p90_seconds"]),
+        "reappearances_30d": row["reappearances_30d"],
     }
 
 
@@ -265,6 +330,8 @@ def sla_report(period: Period, group_by: str) -> dict:
         "to": period.end.isoformat(),
         "as_of": period.as_of.isoformat(),
         "group_by": group_by,
+        # Whether the checks run now: off, the removal times are the providers' or analysts'.
+        "verification": "on" if settings.HOTLINE_PROBES_ENABLED else "off",
         "groups": provider_figures(period, group_by),
         "hotline": hotline_figures(period),
     }

@@ -37,6 +37,7 @@ def report_of(groups: list[str]) -> dict:
         "to": "2026-11-01T00:00:00+00:00",
         "as_of": "2026-11-01T00:00:00+00:00",
         "group_by": "provider",
+        "verification": "on",
         "groups": rows,
         "hotline": {"received": 3, "assessment_median_seconds": None},
     }

@@ -74,6 +74,7 @@ from hotline.actors import Actor
 from reports import workflow
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
+from reports.sla.figures import VERIFICATION_COUNTS
 from reports.sla.period import Period
 from reports.sla.render import COLUMNS
 from tests.reports.factories import (
@@ -101,14 +102,15 @@ def t(text: str) -> datetime:
     return datetime.strptime(f"2026-{text}", pattern).replace(tzinfo=UTC)
 
 
-def row(group, notices, within, late, online, pending, rate, median, p90, repeats, act):
-    return dict(
-        zip(
-            COLUMNS,
-            [group, notices, within, late, online, pending, rate, median, p90, repeats, act],
-            strict=True,
-        )
-    )
+def row(
+    group, notices, within, late, online, pending, rate, median, p90, repeats, act,
+    verification=(0, 0, 0, None, None, 0),
+):  # fmt: skip
+    """One group's figures in COLUMNS order; ``verification``: removed_verified,
+    removed_claimed_only, claims_contested, verified_removal_median_seconds,
+    verified_removal_p90_seconds, reappearances_30d (none of them by default)."""
+    values = [group, notices, within, late, online, pending, rate, median, p90, repeats, act]
+    return dict(zip(COLUMNS, [*values, *verification], strict=True))
 
 
 EXPECTED = {
@@ -237,12 +239,14 @@ class Timeline:
 
     # one step each
 
-    def receive(self, name: str, moment: datetime, url: str, *, duplicate=False) -> None:
+    def receive(
+        self, name: str, moment: datetime, url: str, *, duplicate=False, channel=Channel.WEB
+    ) -> None:
         def action():
             result = report_submit(
                 submission=submission_clean(url=url, category="abuse_imagery"),
-                channel=Channel.WEB,
-                actor=Actor.public(),
+                channel=channel,
+                actor=Actor.system("re-check") if channel == Channel.RECHECK else Actor.public(),
             )
             assert result.duplicate is duplicate
             self.reports[name] = result.report.pk
@@ -287,11 +291,13 @@ class Timeline:
         confirmed=None,
         withdrawn=None,
         handed_off="",
+        claimed=False,
     ) -> None:
         """A report through to its notice, its timers, a hold, removal or withdrawal.
 
         The provider's mail server accepts the notice when it is sent, or at ``handed_off``
-        (after an outage), or never (``handed_off=None``)."""
+        (after an outage), or never (``handed_off=None``). The removal is confirmed by an
+        analyst, or, ``claimed``, by the provider through its API."""
         slug = provider.split()[0].lower()
         self.receive(name, t(received), f"https://www.{slug}.example/gallery/{name}")
         self.assess(name, t(assessed), category, hosting=(provider, country))
@@ -329,10 +335,16 @@ class Timeline:
                 lambda: workflow.report_hold_release(self.reports[name], actor=self.supervisor),
             )
         if removed is not None:
+            provider_key = Actor(
+                kind="api_key", label="provider key", provider_id=self.providers[provider].pk
+            )
             self.at(
                 t(confirmed or removed),
                 lambda: workflow.report_confirm_removal(
-                    self.reports[name], actor=self.analyst, removed_at=t(removed)
+                    self.reports[name],
+                    actor=provider_key if claimed else self.analyst,
+                    removed_at=t(removed),
+                    notice_id=self.notices[name] if claimed else None,
                 ),
             )
         if withdrawn is not None:
@@ -376,7 +388,7 @@ def check_premises(dataset: Timeline) -> None:
 def assert_typed(rows: list[dict]) -> None:
     """Counts are ints and times floats (not Decimal), so every output format renders them."""
     for figures in rows:
-        for name in (*COLUMNS[1:6], "repeat_notices"):
+        for name in (*COLUMNS[1:6], "repeat_notices", *VERIFICATION_COUNTS, "reappearances_30d"):
             assert type(figures[name]) is int, (name, figures[name])
         for name in ("compliance_rate", *(c for c in COLUMNS if c.endswith("_seconds"))):
             assert figures[name] is None or type(figures[name]) is float, (name, figures[name])

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from reports.sla.figures import sla_report
-from reports.sla.render import COLUMNS, sla_csv, sla_markdown
+from reports.sla.render import COLUMNS, CSV_COLUMNS, sla_csv, sla_markdown
 from tests.reports.sla.support import (
     ALPHA,
     API,
@@ -46,7 +46,10 @@ def as_text(value) -> str:
 
 
 def expected_csv(group_by: str) -> list[dict]:
-    return [{name: as_text(value) for name, value in row.items()} for row in EXPECTED[group_by]]
+    return [
+        {**{name: as_text(value) for name, value in row.items()}, "verification": "on"}
+        for row in EXPECTED[group_by]
+    ]
 
 
 def test_api_json_and_csv_give_the_selector_figures(dataset, queried, subtests):
@@ -78,7 +81,7 @@ def test_api_json_and_csv_give_the_selector_figures(dataset, queried, subtests):
                 )
                 text = response.content.decode()
                 assert text == sla_csv(sla_report(PERIOD, group_by))
-                assert text.splitlines()[0] == ",".join(COLUMNS)
+                assert text.splitlines()[0] == ",".join(CSV_COLUMNS)
                 assert csv_rows(text) == expected_csv(group_by)
 
 
@@ -179,7 +182,7 @@ def test_dashboard_shows_the_same_figures_as_inline_svg(dataset, queried, subtes
             response = client.get(url)
             assert response.status_code == 200
             html = response.content.decode()
-            groups, hotline = dashboard_tables(html)
+            _evidence, groups, hotline = dashboard_tables(html)
             assert groups[0] == COLUMNS
             assert groups[1:] == [[cell(v) for v in row.values()] for row in EXPECTED[group_by]]
             assert hotline == [[name, cell(value)] for name, value in EXPECTED_HOTLINE.items()]
@@ -193,7 +196,7 @@ def test_dashboard_shows_the_same_figures_as_inline_svg(dataset, queried, subtes
 
     html = login("auditor").get(f"{DASHBOARD}?start=2026-08-01&end=2026-11-01").content.decode()
     charts = re.findall(r"<svg\b[^>]*\brole=\"img\".*?</svg>", html, flags=re.S)
-    assert len(charts) == 3
+    assert len(charts) == 4
     with subtests.test("the charts"):
         # Compliance per month (EXPECTED["month"] as %), median time to removal per provider in
         # hours (75600 s = 21 h, 43200 s = 12 h, 111600 s = 31 h), still online per provider.
@@ -207,6 +210,9 @@ def test_dashboard_shows_the_same_figures_as_inline_svg(dataset, queried, subtes
         assert svg_bars(charts[1]) == [(ALPHA, "21 h"), (BETA, "12 h"), (GAMMA, "31 h")]
         assert 'aria-label="Notices still online past deadline"' in charts[2]
         assert svg_bars(charts[2]) == [(ALPHA, "0"), (BETA, "0"), (GAMMA, "1")]
+        # No check verified any removal of this dataset (the analysts set them all).
+        assert 'aria-label="Removals verified by the checks"' in charts[3]
+        assert svg_bars(charts[3]) == [(ALPHA, "0%"), (BETA, "0%"), (GAMMA, "0%")]
     with subtests.test("nothing from another origin"):
         references = re.findall(
             r"""\b(?:src|href|xlink:href|action)\s*=\s*["']?([^"'\s>]+)""", html
@@ -225,7 +231,7 @@ def test_dashboard_with_no_parameters_shows_a_default_period(queried):
     html = response.content.decode()
     # The last six months including this one: July to December 2026 (to tomorrow, exclusive).
     assert "Notices sent from 2026-07-01 to 2026-12-02" in html
-    assert html.count("No notices in this period.") == 4  # three charts and the table
+    assert html.count("No notices in this period.") == 5  # four charts and the table
     # A period the form refuses is said so, next to the default period's figures.
     html = login("supervisor").get(f"{DASHBOARD}?start=2026-11-01&end=2026-08-01").content
     assert "&#x27;To&#x27; must be after &#x27;From&#x27;." in html.decode()
