@@ -26,8 +26,14 @@ HISTORY_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 def demo_history_load(user) -> int:
     # History needs no timers (the sweep picks up whatever is still due), and its notices are
     # handed off at their moments to a mail backend that accepts and keeps nothing, with no
-    # DNS asked before each (the lookups of its reports run once the lookups worker starts).
-    with broker_quiet(), override_settings(EMAIL_BACKEND=HISTORY_MAIL, HOTLINE_DNS_RESOLVERS=""):
+    # DNS asked before each (the lookups of its reports run once the lookups worker starts), and
+    # no removal checks (the history's URLs are long gone).
+    with (
+        broker_quiet(),
+        override_settings(
+            EMAIL_BACKEND=HISTORY_MAIL, HOTLINE_DNS_RESOLVERS="", HOTLINE_PROBES_ENABLED=False
+        ),
+    ):
         return _history_load(user)
 
 
