@@ -31,6 +31,11 @@ from tests.reports.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def checks_on(settings):
+    settings.HOTLINE_PROBES_ENABLED = True  # the report page then shows its next check too
+
 S = ReportStatus
 LIST = "/admin/reports/report/"
 FEW, MANY = 3, 30

@@ -12,6 +12,11 @@ from tests.reports.factories import ActionableReportFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def checks_on(settings):
+    settings.HOTLINE_PROBES_ENABLED = True  # the page shows the checks (none runs here)
+
+
 def _page(client, report) -> str:
     return client.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
 

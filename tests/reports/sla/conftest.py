@@ -8,6 +8,13 @@ from reports.models import Report
 from tests.reports.sla.support import ALPHA, BETA, GAMMA, QUERIED_AT, Timeline, t
 
 
+@pytest.fixture(autouse=True)
+def verification_on(settings):
+    """The figures say whether checks run; these tests' figures are those of a service that
+    checks (no probe runs here: the checks' results are written as the service records them)."""
+    settings.HOTLINE_PROBES_ENABLED = True
+
+
 @pytest.fixture
 def policy(settings):
     settings.HOTLINE_TAKEDOWN_DEADLINE = "24h"
