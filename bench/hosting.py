@@ -31,7 +31,6 @@ Environment (all optional):
 """
 
 import ipaddress
-import os
 import statistics
 import sys
 import time
@@ -40,7 +39,7 @@ from pathlib import Path
 from unittest import mock
 
 from support.harness import ROOT, BenchError, bench_main, env_int
-from support.project import Database
+from support.sandboxed import sandboxed_service
 
 sys.path.insert(0, str(ROOT))
 
@@ -171,25 +170,7 @@ def run(workdir: Path) -> None:
     cold = env_int("BENCH_COLD", 200)
     batch = env_int("BENCH_BATCH", 1000)
     repeats = env_int("BENCH_REPEATS", 5)
-    database = Database(THROWAWAY_DB)
-    print(f"database: {database.name}", flush=True)
-    database.create()
-    os.environ |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database.url,
-        "HOTLINE_VAR_DIR": str(workdir),
-        "CELERY_BROKER_URL": "memory://",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", "--noinput", verbosity=0)
-        database.check_empty()
+    with sandboxed_service(workdir, THROWAWAY_DB):
         from sandbox.dns_server import DNSServer
         from sandbox.rdap_server import RDAPServer
 
@@ -235,11 +216,6 @@ def run(workdir: Path) -> None:
             f"{1000 * timing['off']:.0f} ms without: {1000 * extra:+.0f} ms "
             f"(ratio {timing['on'] / timing['off']:.2f}; the lookups run afterwards)"
         )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        database.drop()
 
 
 def main() -> int:

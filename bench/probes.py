@@ -27,7 +27,6 @@ Environment (all optional):
   BENCH_REPEATS     timed runs of the query per case (25)
 """
 
-import os
 import statistics
 import sys
 import time
@@ -35,7 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from support.harness import ROOT, BenchError, bench_main, env_int
-from support.project import Database
+from support.sandboxed import sandboxed_service
 
 sys.path.insert(0, str(ROOT))
 
@@ -185,26 +184,9 @@ def run(workdir: Path) -> None:
     scheduled = env_int("BENCH_SCHEDULED", 1_000_000)
     due = env_int("BENCH_DUE", 400)
     repeats = env_int("BENCH_REPEATS", 25)
-    database = Database(THROWAWAY_DB)
-    print(f"database: {database.name}", flush=True)
-    database.create()
-    os.environ |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database.url,
-        "HOTLINE_VAR_DIR": str(workdir),
-        "CELERY_BROKER_URL": "memory://",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    try:
-        import django
-
-        django.setup()
+    with sandboxed_service(workdir, THROWAWAY_DB) as database:
         from django.conf import settings
-        from django.core.management import call_command
 
-        call_command("migrate", "--noinput", verbosity=0)
-        database.check_empty()
         from sandbox.dns_server import DNSServer
         from sandbox.web_host import WebHost
 
@@ -237,11 +219,6 @@ def run(workdir: Path) -> None:
             f"due-check query, {due} due: {small:.2f} ms with {notices} scheduled, "
             f"{large:.2f} ms with {scheduled} scheduled (ratio {large / small:.2f}; target <= 1.5)"
         )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        database.drop()
 
 
 def main() -> int:
