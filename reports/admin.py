@@ -55,6 +55,7 @@ TRANSITION_VIEWS = {
     "confirm_removal": (forms.RemovalForm, workflow.report_confirm_removal),
     "withdraw_notice": (forms.WithdrawNoticeForm, workflow.report_withdraw_notice),
     "hosting_move_follow": (None, workflow.report_hosting_move_follow),
+    "stop_checks": (forms.ChecksStopForm, workflow.report_checks_stop),
     "hosting_move_dismiss": (forms.HostingMoveDismissForm, workflow.report_hosting_move_dismiss),
 }
 # Shown only while a hosting change waits for a decision.
@@ -72,9 +73,9 @@ def removal_checks_context(report: Report) -> dict:
             "content_type": check.headers.get("content-type", ""),
             "length": check.headers.get("content-length", ""),
         }
-        for check in report.checks.filter(checked_at__isnull=False).order_by(
-            "-checked_at", "-id"
-        )[:CHECKS_SHOWN]
+        for check in report.checks.filter(checked_at__isnull=False).order_by("-checked_at", "-id")[
+            :CHECKS_SHOWN
+        ]
     ]
     enabled = settings.HOTLINE_PROBES_ENABLED
     next_check = (
@@ -380,6 +381,8 @@ class ReportAdmin(admin.ModelAdmin):
             if transition.name not in TRANSITION_VIEWS:
                 continue
             if transition.name in HOSTING_CHANGE_TRANSITIONS and report.hosting_changed_id is None:
+                continue
+            if transition.name == "stop_checks" and report.probes_off:
                 continue
             if transition.name == "set_hosting" and running is not None:
                 continue  # refused while a notice runs: it names its provider and country

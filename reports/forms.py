@@ -143,6 +143,10 @@ class WithdrawNoticeForm(TransitionForm):
     reason = forms.CharField(max_length=500)
 
 
+class ChecksStopForm(TransitionForm):
+    reason = forms.CharField(max_length=500, help_text="E.g. the partner forbids checks.")
+
+
 class HostingMoveDismissForm(TransitionForm):
     reason = forms.CharField(
         max_length=500,

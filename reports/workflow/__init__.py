@@ -34,6 +34,7 @@ from reports.workflow.takedown import (
 from reports.workflow.triage import (
     report_assess_illegal,
     report_assess_not_actionable,
+    report_checks_stop,
     report_claim,
     report_file_as_duplicate,
     report_forward,
@@ -60,6 +61,7 @@ __all__ = [
     "notice_seen_online",
     "report_assess_illegal",
     "report_assess_not_actionable",
+    "report_checks_stop",
     "report_claim",
     "report_confirm_removal",
     "report_escalate",

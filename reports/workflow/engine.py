@@ -112,6 +112,22 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # Removal verification (reports/verification.py): the checks decide.
         _t(
+            "stop_checks",
+            "Never check this URL",
+            [
+                S.NEW,
+                S.IN_REVIEW,
+                S.ACTIONABLE,
+                S.ON_HOLD,
+                S.TAKEDOWN_REQUESTED,
+                S.OVERDUE,
+                S.REMOVED,
+            ],
+            None,
+            TRIAGE,
+            during_hold=True,
+        ),
+        _t(
             "claim_removal",
             "Removal claimed (being verified)",
             [S.TAKEDOWN_REQUESTED, S.OVERDUE],

@@ -169,6 +169,21 @@ def report_set_hosting(
     return _run(report_id, "set_hosting", actor, apply)
 
 
+def report_checks_stop(report_id: int, *, actor: Actor, reason: str) -> Report:
+    """Never check this report's URL (a partner forbids it, the host blocks probes): its checks
+    still due are skipped when they come up."""
+    if not reason.strip():
+        raise DomainError("Say why the URL must not be checked.")
+
+    def apply(report, now):
+        if report.probes_off:
+            raise DomainError(f"Report {report.reference} is already never checked.")
+        report.probes_off = True
+        return {"reason": reason.strip()[:500]}
+
+    return _run(report_id, "stop_checks", actor, apply)
+
+
 def report_forward(
     report_id: int, *, actor: Actor, partner_id: int, partner_reference: str = ""
 ) -> Report:

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.django_db
 def checks_on(settings):
     settings.HOTLINE_PROBES_ENABLED = True  # the report page then shows its next check too
 
+
 S = ReportStatus
 LIST = "/admin/reports/report/"
 FEW, MANY = 3, 30

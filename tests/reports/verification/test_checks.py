@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from hotline.actors import Actor
+from hotline.errors import DomainError
 from hotline.models import HostRule, ProviderAPIKey
 from reports import deadlines, retention, verification, workflow
 from reports.intake import report_submit, submission_clean
@@ -250,3 +251,16 @@ def test_checks_go_through_the_egress_proxy_when_one_is_set(checks_on, analyst, 
         assert verification.probes_run() == 1
     assert outcomes(notice) == ["online"]
     assert proxy.tunnels  # the host saw the proxy, not the hotline
+
+
+def test_an_analyst_stops_the_checks_of_one_report(checks_on, analyst, provider):
+    notice = notice_handed_off(analyst, provider)
+    with pytest.raises(DomainError, match="Say why"):
+        workflow.report_checks_stop(notice.report_id, actor=Actor.for_user(analyst), reason="")
+    workflow.report_checks_stop(
+        notice.report_id, actor=Actor.for_user(analyst), reason="the partner forbids checks"
+    )
+    assert verification.probes_run() == 0 and checks_on.requests == []
+    assert notice.checks.get(purpose="handed_off").outcome == "skipped"
+    event = Event.objects.get(report=notice.report, verb="stop_checks")
+    assert event.data == {"reason": "the partner forbids checks"}

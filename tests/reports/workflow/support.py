@@ -20,8 +20,8 @@ S = ReportStatus
 LONG_AGO = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 # send_notice, mark_overdue, confirm_removal ...: the notice service's, tested with it.
 # Transitions tested with their own services: notices (tests/reports/notices, deadlines) and
-# hosting changes (tests/reports/hosting).
-NOTICE_WORDS = ("notice", "overdue", "removal", "hosting_")
+# hosting changes (tests/reports/hosting) and checks (tests/reports/verification).
+NOTICE_WORDS = ("notice", "overdue", "removal", "hosting_", "checks")
 ILLEGAL = {
     "legal_status": "baseline",
     "industry_category": "A1",
