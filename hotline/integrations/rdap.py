@@ -710,6 +710,43 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
+def https_get(
+    url: str,
+    *,
+    route: Route = _direct,
+    ca_file: str | None = None,
+    timeout: float = 30.0,
+    max_bytes: int,
+    accept: str,
+) -> bytes:
+    """One HTTPS download with this client's guarantees (routing with the host's own SNI, the
+    whole-call deadline, the size cap, redirects only within the same host): for the data files
+    the service ships and refreshes by command."""
+    if urlsplit(url).scheme != "https":
+        raise ValueError(f"downloads are over HTTPS only, not from {url}")
+    client = _Client(
+        route=route,
+        ca_file=ca_file,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        max_redirects=3,
+        user_agent="hotline-data-refresh",
+        allowed_hosts=frozenset({urlsplit(url).hostname}),
+    )
+    body, _url = client.get(url, accept=accept)
+    return body
+
+
+def file_replace(path: Path, content: bytes) -> bool:
+    """Write ``content`` to ``path`` atomically if it differs; True if it did."""
+    path = Path(path)
+    if path.exists() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, content)
+    return True
+
+
 def bootstrap_refresh(
     directory: Path,
     *,
