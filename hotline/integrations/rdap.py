@@ -763,30 +763,20 @@ def bootstrap_refresh(
     if urlsplit(base_url).scheme != "https":
         raise ValueError(f"the bootstrap is fetched over HTTPS only, not from {base_url}")
     base = _base_url(base_url)
-    client = _Client(
-        route=route,
-        ca_file=ca_file,
-        timeout=timeout,
-        max_bytes=_BOOTSTRAP_MAX_BYTES,
-        max_redirects=3,
-        user_agent="hotline-rdap",
-        allowed_hosts=frozenset({urlsplit(base).hostname}),
-    )
     downloaded = {}
     for name in BOOTSTRAP_FILES:
-        body, url = client.get(base + name, accept="application/json")
+        url = base + name
+        body = https_get(
+            url,
+            route=route,
+            ca_file=ca_file,
+            timeout=timeout,
+            max_bytes=_BOOTSTRAP_MAX_BYTES,
+            accept="application/json",
+        )
         try:
             _bootstrap_services(name, _json(body, url))
         except ValueError as exc:
             raise _malformed(f"{url}: {exc}") from None
         downloaded[name] = body
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    changed = [
-        name
-        for name, body in downloaded.items()
-        if not (directory / name).exists() or (directory / name).read_bytes() != body
-    ]
-    for name in changed:
-        _write_atomically(directory / name, downloaded[name])
-    return changed
+    return [name for name, body in downloaded.items() if file_replace(Path(directory) / name, body)]
