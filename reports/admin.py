@@ -4,7 +4,6 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -26,7 +25,6 @@ from reports.models import (
     HostingLookup,
     Notice,
     OutgoingMessage,
-    RemovalCheck,
     Report,
 )
 from reports.selectors.queues import (
@@ -37,6 +35,7 @@ from reports.selectors.queues import (
     reports_matching,
     reports_with_running_deadline,
 )
+from reports.selectors.report_page import lookup_suggestion, removal_checks_context
 
 # Transition name -> (form for its inputs, or None; workflow function).
 TRANSITION_VIEWS = {
@@ -60,42 +59,6 @@ TRANSITION_VIEWS = {
 }
 # Shown only while a hosting change waits for a decision.
 HOSTING_CHANGE_TRANSITIONS = {"hosting_move_follow", "hosting_move_dismiss"}
-CHECKS_SHOWN = 50  # the newest removal checks on the report page
-
-
-def removal_checks_context(report: Report) -> dict:
-    """The report page's "Removal checks": the history newest first (one query) and the next
-    check due (one more, only while checks run)."""
-    history = [
-        {
-            "check": check,
-            "redirected_to": defang(check.redirected_to) if check.redirected_to else "",
-            "content_type": check.headers.get("content-type", ""),
-            "length": check.headers.get("content-length", ""),
-        }
-        for check in report.checks.filter(checked_at__isnull=False).order_by("-checked_at", "-id")[
-            :CHECKS_SHOWN
-        ]
-    ]
-    enabled = settings.HOTLINE_PROBES_ENABLED
-    next_check = (
-        RemovalCheck.objects.filter(report=report, checked_at__isnull=True)
-        .order_by("due_at", "id")
-        .first()
-        if enabled
-        else None
-    )
-    return {"checks": history, "next_check": next_check, "probes_enabled": enabled}
-
-
-def lookup_suggestion(lookup: HostingLookup | None):
-    """The directory provider the lookup points at (a candidate only once approved)."""
-    if lookup is None:
-        return None
-    if lookup.provider is not None:
-        return lookup.provider
-    candidate = lookup.candidate
-    return candidate.provider if candidate is not None and candidate.provider else None
 
 
 def time_left(notice: Notice):

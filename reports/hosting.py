@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -503,9 +504,7 @@ def _registry_network(address: str, findings: Findings, *, fresh: bool) -> Regis
 @cache
 def _bootstrap_cached(path: str, sandboxed: bool):
     extra = [(outside.DOCUMENTATION_RANGES, [outside.SANDBOX_RDAP_BASE])] if sandboxed else []
-    return rdap.Bootstrap.from_directory(
-        settings.HOTLINE_RDAP_BOOTSTRAP_DIR, extra_ip_services=extra
-    )
+    return rdap.Bootstrap.from_directory(Path(path), extra_ip_services=extra)
 
 
 def _bootstrap():

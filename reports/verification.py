@@ -58,16 +58,28 @@ CONTENT_HEADERS = ("content-type", "content-length", "etag", "last-modified")
 # --- scheduling (called by the workflow, in the deciding transaction) --------------------------
 
 
-def checks_enabled_for(report: Report, notice: Notice | None) -> bool:
-    """Probes on, the report not opted out, no host rule saying never for its host or provider."""
+def checks_enabled_for(report: Report, notice: Notice | None, opt_outs=None) -> bool:
+    """Probes on, the report not opted out, no host rule saying never for its host or provider.
+    ``opt_outs``: the rules as ``_opt_outs`` reads them, when many checks are judged at once."""
     if not settings.HOTLINE_PROBES_ENABLED or report.probes_off:
         return False
-    rules = HostRule.objects.filter(kind=HostRule.Kind.NO_PROBES)
-    by_domain = rules.filter(domain__in=host_suffixes(report.host))
-    by_provider = (
-        rules.filter(domain="", provider_id=notice.provider_id) if notice else rules.none()
+    domains, providers = opt_outs if opt_outs is not None else _opt_outs()
+    return not (
+        domains.intersection(host_suffixes(report.host))
+        or (notice is not None and notice.provider_id in providers)
     )
-    return not (by_domain.exists() or by_provider.exists())
+
+
+def _opt_outs() -> tuple[set[str], set[int]]:
+    """The "never check" rules: their domains, and the providers they cover whole."""
+    domains, providers = set(), set()
+    rules = HostRule.objects.filter(kind=HostRule.Kind.NO_PROBES)
+    for domain, provider_id in rules.values_list("domain", "provider_id"):
+        if domain:
+            domains.add(domain)
+        else:
+            providers.add(provider_id)
+    return domains, providers
 
 
 def checks_after_hand_off(notice: Notice, at) -> None:
@@ -135,6 +147,7 @@ def _take_due(now) -> list[RemovalCheck]:
     checked less than HOTLINE_PROBE_HOST_INTERVAL ago (the others wait for a later round)."""
     per_host: dict[str, int] = {}
     taken = []
+    opt_outs = _opt_outs()  # read once for the round, not per check
     with transaction.atomic():
         due = (
             RemovalCheck.objects.select_for_update(skip_locked=True, of=("self",))
@@ -143,7 +156,7 @@ def _take_due(now) -> list[RemovalCheck]:
             .order_by("due_at")[: settings.HOTLINE_PROBE_BATCH * 4]
         )
         for check in due:
-            if _not_now(check, now):
+            if _not_now(check, now, opt_outs):
                 continue
             host = check.report.host
             if per_host.get(host, 0) >= settings.HOTLINE_PROBE_PER_HOST:
@@ -160,7 +173,7 @@ def _take_due(now) -> list[RemovalCheck]:
     return taken
 
 
-def _not_now(check: RemovalCheck, now) -> bool:
+def _not_now(check: RemovalCheck, now, opt_outs) -> bool:
     """A check that must not run: while the report is on hold it waits an interval; one of a
     notice that ended (withdrawn, or removed before it ran) is recorded as skipped."""
     if check.report.status == ReportStatus.ON_HOLD:
@@ -170,7 +183,7 @@ def _not_now(check: RemovalCheck, now) -> bool:
     ended = check.notice_id is not None and not check.notice.is_running
     if check.purpose != P.RECHECK and ended:
         return _skipped(check, now, "the notice has ended")
-    if not checks_enabled_for(check.report, check.notice):
+    if not checks_enabled_for(check.report, check.notice, opt_outs):
         return _skipped(check, now, "checks are off for this report, host or provider")
     return False
 
