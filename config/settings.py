@@ -250,6 +250,21 @@ HOTLINE_WAKE_HORIZON = env.str("HOTLINE_WAKE_HORIZON", default="2m")
 HOTLINE_CLOCK_STALL_SECONDS = env.int("HOTLINE_CLOCK_STALL_SECONDS", default=60)
 HOTLINE_SWEEP_BATCH = env.int("HOTLINE_SWEEP_BATCH", default=500)
 
+# --- Delivery (README: reaching providers) ---------------------------------------------------
+# Notices to one provider within this window go as one message (0: each at once), at most this
+# many URLs per message: with URLs capped at 2,048 characters a full message stays near 2 MB,
+# far below the 10-25 MB mail servers refuse.
+HOTLINE_NOTICE_GROUP_WINDOW = env.str("HOTLINE_NOTICE_GROUP_WINDOW", default="5m")
+HOTLINE_NOTICE_GROUP_MAX = env.int("HOTLINE_NOTICE_GROUP_MAX", default=200)
+# A message still not accepted this long after it was formed gives up (its notices become
+# undeliverable); a channel failing this long raises an alert to the supervisors.
+HOTLINE_DELIVERY_GIVE_UP = env.str("HOTLINE_DELIVERY_GIVE_UP", default="72h")
+HOTLINE_DELIVERY_ALERT_AFTER = env.str("HOTLINE_DELIVERY_ALERT_AFTER", default="1h")
+# How often the delivery queue looks for due messages, and how many attempts one run makes.
+HOTLINE_DELIVERY_SWEEP_SECONDS = env.int("HOTLINE_DELIVERY_SWEEP_SECONDS", default=5)
+HOTLINE_DELIVERY_BATCH = env.int("HOTLINE_DELIVERY_BATCH", default=50)
+HOTLINE_WEBHOOK_TIMEOUT = env.float("HOTLINE_WEBHOOK_TIMEOUT", default=10.0)
+
 # E-mail: EMAIL_URL (e.g. smtp+tls://user:pass@host:587); else SMTP on localhost in production,
 # and files under var/mail/ (one per message, attachments included) on the embedded default.
 if env.str("EMAIL_URL", default=""):
@@ -435,7 +450,10 @@ HOTLINE_AUDIT_SIGNING_KEY = env.str("HOTLINE_AUDIT_SIGNING_KEY", default="")
 HOTLINE_AUDIT_ANCHOR = env.list("HOTLINE_AUDIT_ANCHOR", default=[])
 HOTLINE_AUDIT_CHECKPOINT_SECONDS = env.int("HOTLINE_AUDIT_CHECKPOINT_SECONDS", default=300)
 # Extra sections of /healthz, each a function returning a dict (the lower app cannot import them).
-HOTLINE_HEALTH_DETAILS = {"audit": "reports.audit.audit_health"}
+HOTLINE_HEALTH_DETAILS = {
+    "audit": "reports.audit.audit_health",
+    "delivery": "reports.outbox.outbox_health",
+}
 # Each kind of work in its own queue with its own worker (README: processes), so a slow DNS
 # server or registry never holds up the deadlines.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
@@ -444,6 +462,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.hosting_intake_lookups_run": {"queue": "lookups"},
     "reports.tasks.hosting_lookups_resume": {"queue": "lookups"},
     "reports.tasks.probes_run": {"queue": "probes"},
+    "reports.tasks.outbox_drain": {"queue": "delivery"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Removal checks that are due, in the probes queue.
@@ -470,11 +489,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_due",
         "schedule": float(HOTLINE_SWEEP_INTERVAL_SECONDS),
     },
-    # Messages whose delivery task was lost or whose attempt failed: apart from the sweep, so a
-    # slow mail server never holds up a deadline.
-    "redeliver-messages": {
-        "task": "reports.tasks.messages_redeliver",
-        "schedule": 30.0,
+    # The outbox, in the delivery queue: groups whose window closed, due attempts and retries.
+    # Apart from the sweep's worker, so a slow mail server or webhook never holds up a deadline.
+    "drain-outbox": {
+        "task": "reports.tasks.outbox_drain",
+        "schedule": float(HOTLINE_DELIVERY_SWEEP_SECONDS),
     },
 }
 

@@ -10,12 +10,42 @@ from rest_framework_api_key.models import AbstractAPIKey
 from hotline.validators import directory_name, validate_country_code
 
 
+class DeliveryChannels(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    WEBHOOK = "webhook", _("webhook")
+    BOTH = "both", _("e-mail and webhook")
+
+
+NOTICE_LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français")]
+
+
 class Provider(models.Model):
     """A hosting provider that receives notices. Matched to reports by domain, network or ASN."""
 
     name = models.CharField(max_length=200, unique=True, validators=[directory_name])
     country = models.CharField(max_length=2, validators=[validate_country_code])
     abuse_email = models.EmailField()
+    escalation_email = models.EmailField(
+        blank=True, help_text=_("Where reminders and repeat notices go, if not the abuse address.")
+    )
+    channel = models.CharField(
+        max_length=16,
+        choices=DeliveryChannels.choices,
+        default=DeliveryChannels.EMAIL,
+        db_default=DeliveryChannels.EMAIL,
+    )
+    webhook_url = models.URLField(
+        max_length=500, blank=True, help_text=_("Signed deliveries (Standard Webhooks) go here.")
+    )
+    # Encrypted (hotline/secrets.py): the service signs with it, nobody reads it back.
+    webhook_secret = models.TextField(blank=True, editable=False)
+    language = models.CharField(
+        max_length=8,
+        choices=NOTICE_LANGUAGES,
+        default="en",
+        db_default="en",
+        help_text=_("The language of its notices and answer page."),
+    )
     deadline_hours = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Overrides the hotline's removal deadline.")
     )

@@ -28,15 +28,22 @@ DURATION_SETTINGS = (
     "HOTLINE_LOOKUP_TTL",
     "HOTLINE_CHECK_INTERVAL",
     "HOTLINE_GONE_SPACING",
+    "HOTLINE_NOTICE_GROUP_WINDOW",
+    "HOTLINE_DELIVERY_GIVE_UP",
+    "HOTLINE_DELIVERY_ALERT_AFTER",
 )
 MUST_BE_POSITIVE = (
     "HOTLINE_TAKEDOWN_DEADLINE",
     "HOTLINE_LEGAL_ORDER_DEADLINE",
     "HOTLINE_REPEAT_INTERVAL",
+    "HOTLINE_DELIVERY_GIVE_UP",
+    "HOTLINE_DELIVERY_ALERT_AFTER",
 )
 
 
 def duration_parse(text: str) -> timedelta:
+    if (text or "").strip() == "0":
+        return timedelta(0)  # e.g. HOTLINE_NOTICE_GROUP_WINDOW=0: no waiting
     match = DURATION.match(text or "")
     if not match:
         raise ValueError(f"{text!r} is not a duration such as 24h, 90m, 30s or 2d")

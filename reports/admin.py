@@ -23,8 +23,8 @@ from reports.models import (
     Event,
     Hold,
     HostingLookup,
+    MessageItem,
     Notice,
-    OutgoingMessage,
     Report,
 )
 from reports.selectors.queues import (
@@ -151,9 +151,39 @@ class NoticeInline(ReadOnlyInline):
 
 
 class MessageInline(ReadOnlyInline):
-    model = OutgoingMessage
-    fields = ("created_at", "kind", "attempt", "to_address", "subject", "sent_at", "last_error")
+    """What the notice's messages said and whether they went (a message may carry many)."""
+
+    model = MessageItem
+    related = ("message",)
+    fields = (
+        "created_at",
+        "kind",
+        "attempt",
+        "channel",
+        "target",
+        "message_status",
+        "message_sent_at",
+        "message_error",
+    )
     readonly_fields = fields
+    verbose_name = _("message")
+    verbose_name_plural = _("messages")
+
+    @admin.display(description=_("delivery"))
+    def message_status(self, obj):
+        if obj.dropped:
+            return _("left out: %(why)s") % {"why": obj.dropped}
+        if obj.message is None:
+            return _("waiting to be grouped")
+        return obj.message.get_status_display()
+
+    @admin.display(description=_("sent"))
+    def message_sent_at(self, obj):
+        return obj.message.sent_at if obj.message else None
+
+    @admin.display(description=_("last error"))
+    def message_error(self, obj):
+        return obj.message.last_error if obj.message else ""
 
 
 class HoldInline(ReadOnlyInline):

@@ -47,8 +47,8 @@ from reports.models import (
     Escalation,
     Event,
     Hold,
+    MessageItem,
     Notice,
-    OutgoingMessage,
     Report,
 )
 
@@ -156,16 +156,24 @@ def _escalation_state(escalation: Escalation) -> dict:
     }
 
 
-def _message_state(message: OutgoingMessage) -> dict:
-    body = [message.to_address, message.subject, message.body_text, message.body_html]
-    return {
-        "notice": message.notice_id,
-        "kind": message.kind,
-        "attempt": message.attempt,
-        "created_at": utc_text(message.created_at),
-        "handed_off_at": utc_text(message.sent_at),
-        "body_sha256": sha256_hex(canonical_json([*body, message.xarf])),
+def _message_state(item: MessageItem) -> dict:
+    """What the report's notice was told, by which channel, when it went, and a hash of the
+    message that carried it (a message may speak about other reports: only its hash is here)."""
+    message = item.message
+    state = {
+        "notice": item.notice_id,
+        "kind": item.kind,
+        "attempt": item.attempt,
+        "channel": item.channel,
+        "created_at": utc_text(item.created_at),
+        "message": item.message_id,
+        "handed_off_at": utc_text(message.sent_at) if message else None,
+        "status": message.status if message else "waiting",
     }
+    if message is not None and message.sent_at is not None:
+        body = [message.target, message.subject, message.body_text, message.body_html]
+        state["body_sha256"] = sha256_hex(canonical_json([*body, message.xarf]))
+    return state
 
 
 def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset()) -> dict[int, dict]:
@@ -192,9 +200,9 @@ def report_states(reports: Iterable[Report], born: frozenset[int] = frozenset())
         ("escalations", Escalation.objects.filter(report_id__in=ids), _escalation_state),
         (
             "messages",
-            OutgoingMessage.objects.filter(notice__report_id__in=ids).annotate(
-                report_id=F("notice__report_id")
-            ),
+            MessageItem.objects.filter(notice__report_id__in=ids)
+            .select_related("message")
+            .annotate(report_id=F("notice__report_id")),
             _message_state,
         ),
     ]

@@ -537,7 +537,8 @@ class Hold(models.Model):
 
 
 # A notice that has not ended: at most one per report.
-RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "open", "overdue")
+# An undeliverable notice still holds its report (the analysts find another contact or channel).
+RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "undeliverable", "open", "overdue")
 # A notice the provider has been handed and may answer (acknowledge, removed, dispute).
 ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
 
@@ -557,6 +558,7 @@ class Notice(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled (police window)")
         DELIVERING = "delivering", _("delivering (not yet accepted by the provider)")
+        UNDELIVERABLE = "undeliverable", _("undeliverable (no channel reached the provider)")
         OPEN = "open", _("open")
         OVERDUE = "overdue", _("overdue")
         REMOVED = "removed", _("removed")
@@ -626,6 +628,11 @@ class Notice(models.Model):
     last_seen_online_at = models.DateTimeField(
         null=True, blank=True, help_text=_("The last check that found it online.")
     )
+    undeliverable_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Delivery gave up (first time): a contact failure, not the provider's miss."),
+    )
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(max_length=2000, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -674,6 +681,11 @@ class Notice(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING_NOTICE_STATUSES
+
+    @property
+    def messages(self) -> models.QuerySet:
+        """The outbox messages that spoke about this notice (one may carry many notices)."""
+        return OutgoingMessage.objects.filter(items__notice=self)
 
     # What the provider is shown. A hold moves ``deadline_at`` (the hotline's own clock) but
     # never the deadline the provider was given, so that nothing on the notice reveals a hold.
@@ -742,50 +754,180 @@ class RemovalCheck(models.Model):
         return f"check {self.pk} of {self.report_id} ({self.outcome or 'due'})"
 
 
-class OutgoingMessage(models.Model):
-    """An e-mail the service sends, recorded before it is handed to the mail backend.
+class MessageKind(models.TextChoices):
+    NOTICE = "notice", _("notice")
+    REMINDER = "reminder", _("reminder")
+    REPEAT = "repeat", _("repeat notice")
+    ESCALATION = "escalation", _("escalation")
+    TEST = "test", _("test delivery")
+    ALERT = "alert", _("staff alert")
 
-    The unique (notice, kind, attempt) key means a retried task or a second sweep can never make
-    a second row, and delivery marks ``sent_at`` under a row lock, so a row is sent once. Subject
-    and bodies are rendered at each delivery attempt and stored as the accepted one was sent.
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    WEBHOOK = "webhook", _("webhook")
+
+
+class OutgoingMessage(models.Model):
+    """One delivery in the outbox (reports/outbox.py): an e-mail or a webhook call to one target,
+    covering one or more notices (its items). Written when its items are grouped, delivered by
+    the delivery queue with backoff until it is sent or gives up (``failed``); subject, bodies and
+    X-ARF documents are rendered at each attempt and stored as the accepted one was sent. The
+    Message-ID (and the webhook-id, the uuid) stays the same on every attempt, so a receiver can
+    drop a retry whose first attempt did arrive (``possible_duplicate``).
     """
 
-    class Kind(models.TextChoices):
-        NOTICE = "notice", _("notice")
-        REMINDER = "reminder", _("reminder")
-        REPEAT = "repeat", _("repeat notice")
-        ESCALATION = "escalation", _("escalation")
+    Kind = MessageKind
+    Channel = DeliveryChannel
 
-    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="messages")
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed (gave up)")
+        CANCELLED = "cancelled", _("cancelled (nothing left to say)")
+
+    # Sent, or still being tried.
+    LIVE_STATUSES = (Status.PENDING, Status.SENDING, Status.SENT)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    attempt = models.PositiveIntegerField(default=0)
-    to_address = models.EmailField()
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    target = models.CharField(
+        max_length=500, help_text=_("The e-mail address or the webhook endpoint.")
+    )
+    provider = models.ForeignKey(
+        "hotline.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now,
+        help_text=_("When the next attempt is due (while sending: when it counts as lost)."),
+    )
+    possible_duplicate = models.BooleanField(
+        default=False, help_text=_("An earlier attempt's outcome is unknown: it may have arrived.")
+    )
     message_id = models.CharField(
         max_length=255, blank=True, help_text=_("The Message-ID header, the same on every retry.")
     )
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
-    xarf = models.JSONField(null=True, blank=True)
+    xarf = models.JSONField(null=True, blank=True, help_text=_("The X-ARF documents it carried."))
     created_at = models.DateTimeField(default=timezone.now)
+    first_failed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="message_due_idx",
+            ),
+            models.Index(
+                fields=["-failed_at"], condition=Q(status="failed"), name="message_failed_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.channel} message {self.pk} ({self.status})"
+
+
+class MessageItem(models.Model):
+    """What one message says about one notice: unique per purpose (notice, kind, attempt,
+    channel), written in the transaction that decided it. Items wait unbound until their group's
+    window closes; then the outbox binds them to one message per target."""
+
+    Kind = MessageKind
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="message_items")
+    message = models.ForeignKey(
+        OutgoingMessage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    attempt = models.PositiveIntegerField(default=0, help_text=_("The repeat's number."))
+    channel = models.CharField(
+        max_length=16, choices=DeliveryChannel.choices, default=DeliveryChannel.EMAIL
+    )
+    target = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    dropped = models.CharField(
+        max_length=200, blank=True, help_text=_("Why it was left out when its message went.")
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["notice", "kind", "attempt"], name="one_message_per_notice_kind_attempt"
+                fields=["notice", "kind", "attempt", "channel"],
+                name="one_item_per_notice_kind_attempt_channel",
             )
         ]
         indexes = [
             models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="message_unsent_idx"
+                fields=["created_at"], condition=Q(message__isnull=True), name="item_unbound_idx"
             )
         ]
 
     def __str__(self):
-        return f"{self.kind} #{self.attempt} for notice {self.notice_id}"
+        return f"{self.kind} #{self.attempt} ({self.channel}) for notice {self.notice_id}"
+
+
+class AnswerLink(models.Model):
+    """A provider's personal link to the one-click answer page for one message's notices.
+
+    The token is derived from the message (an HMAC of its uuid), so every attempt carries the
+    same link; only its SHA-256 is stored."""
+
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    message = models.OneToOneField(
+        OutgoingMessage, on_delete=models.PROTECT, related_name="answer_link"
+    )
+    provider = models.ForeignKey("hotline.Provider", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"answer link of message {self.message_id}"
+
+
+class DeliveryAlert(models.Model):
+    """A provider's channel has been failing for a while: the supervisors were told (by staff
+    e-mail and an admin banner). Cleared when a delivery on that channel succeeds."""
+
+    provider = models.ForeignKey("hotline.Provider", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=16, choices=DeliveryChannel.choices)
+    failing_since = models.DateTimeField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "channel"],
+                condition=Q(cleared_at__isnull=True),
+                name="one_open_alert_per_channel",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.channel} failing since {self.failing_since}"
 
 
 class PartnerSubmission(models.Model):

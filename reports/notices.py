@@ -1,44 +1,37 @@
-"""Compose and send the messages of a notice: the notice itself, reminders, repeats, escalations.
+"""What a message says: its subject, text and HTML bodies, its X-ARF v4 documents and its webhook
+payload, in the provider's language. A message may carry many notices (reports/outbox.py groups
+them per provider); each keeps its own reference and deadline.
 
-A message is a row first (``OutgoingMessage``, unique per notice, kind and attempt), written in
-the transaction that decided to send it; delivery happens after commit and marks the row sent
-under a lock, so retries and concurrent sweeps never send it twice. It is rendered when it is
-handed to the mail server (a notice states the deadline that starts then) and stored as sent,
-so the hotline can show exactly what a provider was told. Every X-ARF document is checked
-against the X-ARF v4 schema before it is stored and never carries an ``evidence`` payload.
+A message is rendered at each attempt (a retry states what is true when it goes), and a notice
+about to be handed off states the deadline that starts at this attempt. Every X-ARF document is
+checked against the X-ARF v4 schema before it goes and never carries an ``evidence`` payload:
+one document per URL, each its own attachment, since X-ARF defines a report as one JSON object
+and abuse-desk parsers read one per attachment.
 """
 
 import json
-import logging
 import re
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import make_msgid
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import translation
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from hotline.actors import Actor
 from hotline.url import defang
-from reports import hosting
-from reports.audit import event_build, events_append
-from reports.broker import broker_send
-from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
-
-logger = logging.getLogger(__name__)
+from reports import deadlines
+from reports.models import Channel, DeliveryAlert, MessageItem, Notice, OutgoingMessage
 
 XARF_DIR = Path(__file__).resolve().parent / "xarf" / "v4"
 XARF_VERSION = "4.2.0"
 XARF_CSAM_SCHEMA = "https://xarf.org/schemas/v4/types/content-csam.json"
-DELIVER_TASK = "reports.tasks.message_deliver"
-# Before these go, the host is looked up again: a moved host stops them.
-HOSTING_CHECKED = (OutgoingMessage.Kind.NOTICE, OutgoingMessage.Kind.REPEAT)
+Kind = OutgoingMessage.Kind
 # X-ARF's pattern for its optional `domain` field (IP literals and odd names are left out).
 DOMAIN_NAME = re.compile(r"([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z]{2,}")
 
@@ -110,188 +103,177 @@ def _is_domain_name(host: str) -> bool:
     return DOMAIN_NAME.fullmatch(host) is not None
 
 
-def _context(notice: Notice, kind: str) -> dict:
+def message_reference(message: OutgoingMessage) -> str:
+    """The token abuse desks keep in their replies: the same on every attempt."""
+    return message.uuid.hex[:12].upper()
+
+
+@dataclass
+class Rendered:
+    subject: str
+    body_text: str
+    body_html: str
+    xarf_files: list[tuple[str, dict]]  # (attachment name, X-ARF document), one per URL
+    payload: dict
+
+    @property
+    def xarf(self) -> list[dict]:
+        return [document for _name, document in self.xarf_files]
+
+
+def _entry(item: MessageItem, at) -> dict:
+    notice = item.notice
     report = notice.report
-    api = f"{settings.HOTLINE_PUBLIC_URL}/api/v1/provider/notices/{notice.pk}/removed/"
+    if notice.status == Notice.Status.DELIVERING:
+        deadlines.notice_clock_start(notice, at)  # in memory: what the hand-off will record
     # The provider is never told a deadline a hold moved; the agency that asked for it is.
-    escalation = kind == OutgoingMessage.Kind.ESCALATION
-    deadline = notice.deadline_at if escalation else notice.stated_deadline_at
+    deadline = notice.deadline_at if item.kind == Kind.ESCALATION else notice.stated_deadline_at
     return {
         "notice": notice,
         "report": report,
-        "kind": kind,
         "url": report.canonical_url,
         "url_defanged": defang(report.canonical_url),
+        "deadline": deadline,
         "deadline_utc": _utc(deadline) if deadline else "",
         "sent_utc": _utc(notice.handed_off_at) if notice.handed_off_at else "",
         "contested_utc": _utc(notice.removal_contested_at) if notice.removal_contested_at else "",
-        "removed_api": api,
-        "org_name": settings.HOTLINE_ORG_NAME,
-        "org_email": settings.HOTLINE_ORG_EMAIL,
+        "xarf": xarf_document(notice) if item.kind != Kind.ESCALATION else None,
     }
 
 
-SUBJECTS = {
-    OutgoingMessage.Kind.NOTICE: "Notice and takedown {ref}: remove by {deadline}",
-    OutgoingMessage.Kind.REMINDER: "Reminder {ref}: removal due by {deadline}",
-    OutgoingMessage.Kind.REPEAT: "Repeat notice {ref}: removal overdue since {deadline}",
-    OutgoingMessage.Kind.ESCALATION: "Non-compliance {ref}: not removed by {deadline}",
+def _subject(message: OutgoingMessage, entries: list[dict]) -> str:
+    ref = message_reference(message)
+    if message.kind == Kind.TEST:
+        return _("[HL-ref:%(ref)s] Test delivery from %(org)s") % {
+            "ref": ref,
+            "org": settings.HOTLINE_ORG_NAME,
+        }
+    first = min(entries, key=lambda entry: entry["deadline"])
+    values = {
+        "ref": ref,
+        "count": len(entries),
+        "reference": first["report"].reference,
+        "deadline": first["deadline_utc"],
+    }
+    one = len(entries) == 1
+    subjects = {
+        Kind.NOTICE: (
+            _("[HL-ref:%(ref)s] Notice and takedown %(reference)s: remove by %(deadline)s")
+            if one
+            else _("[HL-ref:%(ref)s] Notice and takedown: %(count)s URLs, first due %(deadline)s")
+        ),
+        Kind.REMINDER: (
+            _("[HL-ref:%(ref)s] Reminder %(reference)s: removal due by %(deadline)s")
+            if one
+            else _("[HL-ref:%(ref)s] Reminder: removal of %(count)s URLs due, first %(deadline)s")
+        ),
+        Kind.REPEAT: (
+            _("[HL-ref:%(ref)s] Repeat notice %(reference)s: removal overdue since %(deadline)s")
+            if one
+            else _("[HL-ref:%(ref)s] Repeat notice: %(count)s URLs overdue since %(deadline)s")
+        ),
+        Kind.ESCALATION: (
+            _("[HL-ref:%(ref)s] Non-compliance %(reference)s: not removed by %(deadline)s")
+            if one
+            else _(
+                "[HL-ref:%(ref)s] Non-compliance: %(count)s URLs not removed, first %(deadline)s"
+            )
+        ),
+    }
+    return subjects[message.kind] % values
+
+
+def message_render(message: OutgoingMessage, items: list[MessageItem], at) -> Rendered:
+    """The message as it goes now, in its language."""
+    if message.kind == Kind.ALERT:  # written when the alert was raised, in the staff's language
+        return Rendered(message.subject, message.body_text, "", [], {})
+    from reports.outbox import answer_url  # the outbox sends what this renders
+
+    with translation.override(message.language):
+        entries = [_entry(item, at) for item in items]
+        context = {
+            "kind": message.kind,
+            "entries": entries,
+            "message_ref": message_reference(message),
+            "provider": message.provider,
+            "legal_order": any(e["notice"].kind == "legal_order" for e in entries),
+            "answer_url": answer_url(message) if hasattr(message, "answer_link") else "",
+            "api_docs": f"{settings.HOTLINE_PUBLIC_URL}/api/docs/",
+            "org_name": settings.HOTLINE_ORG_NAME,
+            "org_email": settings.HOTLINE_ORG_EMAIL,
+        }
+        subject = _subject(message, entries)
+        text = render_to_string("reports/email/message.txt", context)
+        html = render_to_string("reports/email/message.html", context)
+    files = [
+        (f"xarf-{entry['report'].reference}.json", entry["xarf"])
+        for entry in entries
+        if entry["xarf"] is not None
+    ]
+    return Rendered(subject, text, html, files, _payload(message, entries, at))
+
+
+WEBHOOK_TYPES = {
+    Kind.NOTICE: "notice.created",
+    Kind.REMINDER: "notice.reminder",
+    Kind.REPEAT: "notice.repeat",
+    Kind.ESCALATION: "notice.escalation",
+    Kind.TEST: "delivery.test",
 }
 
 
-def message_queue(notice: Notice, kind: str, *, attempt: int = 0, to_address: str = "") -> bool:
-    """Record one message and deliver it after commit. False if that message already exists."""
-    try:
-        with transaction.atomic():
-            message = OutgoingMessage.objects.create(
-                notice=notice,
-                kind=kind,
-                attempt=attempt,
-                to_address=to_address or notice.provider.abuse_email,
-                message_id=make_msgid(domain=settings.HOTLINE_ORG_DOMAIN),
-            )
-    except IntegrityError:
-        return False
-    transaction.on_commit(lambda: message_deliver_later(message.pk))
-    return True
+def _payload(message: OutgoingMessage, entries: list[dict], at) -> dict:
+    """The webhook body (Standard Webhooks' type/timestamp/data shape)."""
+    return {
+        "type": WEBHOOK_TYPES.get(message.kind, message.kind),
+        "timestamp": _utc(at),
+        "data": {
+            "reference": message_reference(message),
+            "possible_duplicate": message.possible_duplicate,
+            "notices": [
+                {
+                    "id": entry["notice"].pk,
+                    "reference": entry["report"].reference,
+                    "url": entry["url"],
+                    "deadline": entry["deadline_utc"],
+                    "removed_api": (
+                        f"{settings.HOTLINE_PUBLIC_URL}/api/v1/provider/notices/"
+                        f"{entry['notice'].pk}/removed/"
+                    ),
+                    "xarf": entry["xarf"],
+                }
+                for entry in entries
+            ],
+        },
+    }
 
 
-def message_deliver_later(message_id: int) -> None:
-    broker_send(DELIVER_TASK, [message_id])  # else redelivery finds what is left unsent
-
-
-# A message left unsent this long (its delivery task lost, or its attempt failed) is tried again
-# by the redelivery task.
-UNSENT_GRACE = timedelta(seconds=60)
-
-
-def messages_redeliver() -> int:
-    """Deliver every message left unsent past the grace period; how many went. Runs on its own
-    beat entry, never inside the deadline sweep: a slow mail server cannot delay a deadline."""
-    unsent = OutgoingMessage.objects.filter(
-        sent_at__isnull=True,
-        created_at__lte=timezone.now() - UNSENT_GRACE,
-        # Held until an analyst decides where the content is now.
-        notice__report__hosting_changed__isnull=True,
-    ).values_list("pk", flat=True)
-    return sum(message_deliver(pk) for pk in unsent)
-
-
-def message_deliver(message_id: int) -> bool:
-    """Hand one message to the mail backend, once. True if this call sent it.
-
-    A notice's own message is its hand-off, a transition of the report: the workflow renders
-    it with the deadline that starts now, under the report's lock.
-    """
-    from reports.workflow import notice_hand_off  # a transition (the workflow imports this module)
-
-    message = (
-        OutgoingMessage.objects.select_related("notice__report", "notice__lookup")
-        .filter(pk=message_id, sent_at__isnull=True)
-        .first()
-    )
-    if message is None:
-        return False
-    kind, report_id = message.kind, message.notice.report_id
-    # Where the content is now, before the provider is told (outside every lock: it may ask DNS
-    # and the registries).
-    if (
-        kind in HOSTING_CHECKED
-        and _would_go(message)
-        and not hosting.hand_off_allowed(message.notice)
-    ):
-        return False
-    with transaction.atomic():
-        # Locked before the message, in the order every transition takes them: a hand-off is
-        # recorded in the report's audit trail.
-        report = Report.objects.select_for_update().filter(pk=report_id).first()
-        message = (
-            # The message row only: a lock on the provider's row would hold up every notice
-            # being written for that provider meanwhile.
-            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notice__report", "notice__provider")
-            .filter(pk=message_id, sent_at__isnull=True)
-            .first()
-        )
-        if message is None:
-            return False  # already sent, or another worker is sending it right now
-        if kind == OutgoingMessage.Kind.NOTICE:
-            return notice_hand_off(message)
-        at = timezone.now()
-        if not message_send(message, message.notice, at):
-            return False
-        _hand_off_event_append(message, report, at)
-        return True
-
-
-def _would_go(message: OutgoingMessage) -> bool:
-    """A notice waiting for a hold's release, or a message of a notice that ended, is not about
-    to be handed off: no lookup for it."""
-    notice = message.notice
-    if message.kind == OutgoingMessage.Kind.NOTICE:
-        return notice.status == Notice.Status.DELIVERING and notice.report.status not in (
-            ReportStatus.ON_HOLD,
-        )
-    return notice.is_running
-
-
-def message_send(message: OutgoingMessage, notice: Notice, at) -> bool:
-    """Render the message from the notice as it stands and send it; stored as sent if accepted.
-
-    Every attempt is rendered anew (a retry states what is true when it goes) and carries the
-    row's Message-ID, so a provider's desk can tell a retry from a new message.
-    """
-    context = _context(notice, message.kind)
-    message.subject = SUBJECTS[message.kind].format(
-        ref=notice.report.reference, deadline=context["deadline_utc"]
-    )
-    message.body_text = render_to_string("reports/email/message.txt", context)
-    message.body_html = render_to_string("reports/email/message.html", context)
-    if message.kind != OutgoingMessage.Kind.ESCALATION:
-        message.xarf = xarf_document(notice)
+def email_build(message: OutgoingMessage, rendered: Rendered) -> EmailMultiAlternatives:
+    """The e-mail of one attempt: the row's Message-ID, one X-ARF attachment per URL."""
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        to=[message.to_address],
+        subject=rendered.subject,
+        body=rendered.body_text,
+        to=[message.target],
         reply_to=[settings.HOTLINE_ORG_EMAIL],
         headers={"Message-ID": message.message_id},
     )
-    email.attach_alternative(message.body_html, "text/html")
-    if message.xarf is not None:
-        email.attach(
-            f"xarf-{notice.report.reference}.json",
-            json.dumps(message.xarf, indent=2),
-            "application/json",
-        )
-    try:
-        email.send()
-    except Exception as exc:  # kept unsent: the next sweep tries again
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        message.save(update_fields=["last_error"])
-        logger.warning("sending message %s failed: %s", message.pk, type(exc).__name__)
-        return False
-    message.sent_at = at
-    message.last_error = ""
-    message.save(
-        update_fields=["subject", "body_text", "body_html", "xarf", "sent_at", "last_error"]
-    )
-    return True
+    if rendered.body_html:
+        email.attach_alternative(rendered.body_html, "text/html")
+    for name, document in rendered.xarf_files:
+        email.attach(name, json.dumps(document, indent=2), "application/json")
+    return email
 
 
-def _hand_off_event_append(message: OutgoingMessage, report: Report, at) -> None:
-    """A reminder, repeat or escalation handed to the mail backend: its audit event records the
-    hand-off time and a hash of the body. (A notice's own hand-off is a workflow transition.)"""
-    actor = Actor.system("mailer")
-    events_append(
-        [
-            event_build(
-                "message_handed_off",
-                actor=actor,
-                at=at,
-                report=report,
-                from_status=report.status,
-                to_status=report.status,
-                data={"message": message.pk, "kind": message.kind, "attempt": message.attempt},
-            )
-        ]
+def alert_text(alert: DeliveryAlert) -> tuple[str, str]:
+    """The supervisors' e-mail when a provider's channel keeps failing."""
+    provider = alert.provider
+    since = _utc(alert.failing_since)
+    subject = f"Delivery to {provider.name} failing since {since} ({alert.channel})"
+    body = (
+        f"Messages to {provider.name} by {alert.get_channel_display()} have been failing since "
+        f"{since} (UTC).\n\nLast error: {alert.last_error or 'none recorded'}\n\n"
+        'Notices that cannot be delivered wait in the admin\'s "delivery failed" queue: check '
+        "the provider's contact and channel in the directory, then deliver them again.\n"
+        f"{settings.HOTLINE_PUBLIC_URL}/admin/\n\n{settings.HOTLINE_ORG_NAME}\n"
     )
+    return subject, body

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import audit, deadlines, hosting, notices, retention, verification
+from reports import audit, deadlines, hosting, outbox, retention, verification
 
 
 @shared_task(ignore_result=True)
@@ -18,13 +18,8 @@ def sweep_due(self) -> str:
 
 
 @shared_task(ignore_result=True)
-def message_deliver(message_id: int) -> bool:
-    return notices.message_deliver(message_id)
-
-
-@shared_task(ignore_result=True)
-def messages_redeliver() -> int:
-    return notices.messages_redeliver()
+def outbox_drain() -> str:
+    return outbox.outbox_drain().summary()
 
 
 @shared_task(ignore_result=True)

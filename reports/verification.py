@@ -205,8 +205,8 @@ def _probe(url: str):
     try:
         return probe.probe(
             url,
-            resolve=_resolve,
-            address_check=_address_check,
+            resolve=address_resolve,
+            address_check=address_refusal,
             route=outside.outside_route,
             ca_file=outside.outside_ca_file(),
             connect_timeout=settings.HOTLINE_PROBE_CONNECT_TIMEOUT,
@@ -222,7 +222,7 @@ def _probe(url: str):
         return probe.ProbeError("tls", f"{type(exc).__name__}: {exc}")
 
 
-def _resolve(host: str) -> list[str]:
+def address_resolve(host: str) -> list[str]:
     try:
         return list(
             dns.resolve(host, resolvers=resolvers(), timeout=settings.HOTLINE_DNS_TIMEOUT).addresses
@@ -234,7 +234,7 @@ def _resolve(host: str) -> list[str]:
         raise probe.ProbeError(kind, str(exc)) from None
 
 
-def _address_check(address: str) -> str | None:
+def address_refusal(address: str) -> str | None:
     """The intake's non-public-address rule (documentation ranges admitted in the sandbox)."""
     return non_public_reason(
         ipaddress.ip_address(address), documentation_admitted=outside.documentation_admitted()

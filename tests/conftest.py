@@ -83,6 +83,7 @@ def _no_outside_systems(settings):
     settings.HOTLINE_SANDBOX = ""
     settings.HOTLINE_OUTSIDE_CA_FILE = ""  # certifi's; a test with TLS stand-ins names theirs
     settings.HOTLINE_PROBES_ENABLED = False  # tests/reports/verification turns them on
+    settings.HOTLINE_NOTICE_GROUP_WINDOW = "0"  # each notice goes at once unless a test groups
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
+from reports.models import Channel, MessageItem, Notice, Report, ReportStatus
 from reports.sla.period import Period
 
 GROUPS = {
@@ -190,16 +190,19 @@ def provider_figures(period: Period, group_by: str) -> list[dict]:
 
 
 def _repeats_by_group(cohort, group_by: str, as_of) -> dict:
-    """Repeat messages per group, in one grouped query (not a subquery per notice)."""
-    messages = OutgoingMessage.objects.filter(
-        kind=OutgoingMessage.Kind.REPEAT, created_at__lte=as_of, notice__in=cohort.values("pk")
+    """Repeat notices per group, in one grouped query (not a subquery per notice). A repeat sent
+    on two channels (e-mail and webhook) is one repeat: counted by (notice, attempt)."""
+    repeats = MessageItem.objects.filter(
+        kind=MessageItem.Kind.REPEAT, created_at__lte=as_of, notice__in=cohort.values("pk")
     )
     if group_by == "month":
-        messages = messages.annotate(month=TruncMonth("notice__handed_off_at"))
+        repeats = repeats.annotate(month=TruncMonth("notice__handed_off_at"))
         key = "month"
     else:
         key = f"notice__{GROUPS[group_by]}"
-    return dict(messages.values(key).annotate(n=Count("pk")).values_list(key, "n"))
+    # attempt <= HOTLINE_MAX_REPEATS, far below 1000: the pair as one number.
+    repeat = Count(F("notice_id") * 1000 + F("attempt"), distinct=True)
+    return dict(repeats.values(key).annotate(n=repeat).values_list(key, "n"))
 
 
 def _reappearances_by_group(cohort, key: str, removed: Q, as_of) -> dict:

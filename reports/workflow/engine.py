@@ -226,6 +226,21 @@ TRANSITIONS: dict[str, Transition] = {
             automatic_for=["system"],
         ),
         _t(
+            "undeliverable_notice",
+            "No channel could deliver the notice",
+            [S.TAKEDOWN_REQUESTED],
+            None,
+            None,
+            automatic_for=["system"],
+        ),
+        _t(
+            "redeliver_notice",
+            "Deliver the notice again",
+            [S.TAKEDOWN_REQUESTED],
+            None,
+            TRIAGE,
+        ),
+        _t(
             "mark_overdue",
             "Mark overdue",
             [S.TAKEDOWN_REQUESTED],
@@ -341,7 +356,8 @@ N = Notice.Status
 NOTICE_TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset({N.SCHEDULED, N.DELIVERING}),
     N.SCHEDULED: frozenset({N.DELIVERING, N.WITHDRAWN}),
-    N.DELIVERING: frozenset({N.OPEN, N.WITHDRAWN}),
+    N.DELIVERING: frozenset({N.OPEN, N.UNDELIVERABLE, N.WITHDRAWN}),
+    N.UNDELIVERABLE: frozenset({N.DELIVERING, N.WITHDRAWN}),
     N.OPEN: frozenset({N.OVERDUE, N.REMOVED, N.WITHDRAWN}),
     N.OVERDUE: frozenset({N.REMOVED, N.WITHDRAWN}),
 }

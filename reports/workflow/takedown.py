@@ -4,22 +4,24 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
-from reports import deadlines, notices, verification
+from reports import deadlines, outbox, verification
+from reports.audit import event_build, events_append
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     Escalation,
     HostingLookup,
+    MessageItem,
     Notice,
     OutgoingMessage,
     Report,
 )
 from reports.models import ReportStatus as S
 from reports.workflow.engine import (
-    TRANSITIONS,
     TransitionNotAllowed,
     _choice,
     _run,
@@ -30,33 +32,49 @@ from reports.workflow.police import _hold_end_by_removal, report_escalate
 
 
 def _notice_dispatch(notice: Notice, now) -> dict:
-    """Queue the notice e-mail (with its X-ARF document); the clock starts at its hand-off."""
+    """Queue the notice (the outbox groups it per provider); the clock starts at its hand-off."""
     notice_status_move(notice, Notice.Status.DELIVERING)
     notice.sent_at = now
     notice.due_at = None
     notice.save()
-    notices.message_queue(notice, OutgoingMessage.Kind.NOTICE)
+    outbox.items_queue(notice, OutgoingMessage.Kind.NOTICE)
     return {"notice": notice.pk, "provider": notice.provider.name, "kind": notice.kind}
 
 
-def notice_hand_off(message: OutgoingMessage) -> bool:
-    """Send a notice's own message (locked, report locked first); if the provider's mail server
-    accepts it, the notice opens and its clock starts at this attempt. True if it was sent.
+def message_handed_off(message: OutgoingMessage, rendered, items: list[MessageItem], at) -> None:
+    """The receiving side accepted ``message`` at ``at``: it is stored as it went, and each of its
+    notices still being delivered opens, its clock running from ``at`` (the deadline the message
+    stated). Every report it spoke about records the hand-off. One transaction, reports locked in
+    id order (as every multi-report writer takes them)."""
+    mail = Actor.system("mail delivery")
+    with transaction.atomic():
+        message.status = OutgoingMessage.Status.SENT
+        message.sent_at = at
+        message.subject = rendered.subject[:300]
+        message.body_text = rendered.body_text
+        message.body_html = rendered.body_html
+        message.xarf = rendered.xarf or None
+        message.save()
+        if message.provider_id is not None:
+            outbox.alerts_clear(message.provider_id, message.channel, at)
+        for item in sorted(items, key=lambda item: item.notice.report_id):
+            if item.kind == OutgoingMessage.Kind.NOTICE:
+                _notice_open(item, message, at, mail)
+            else:
+                _message_event_append("message_handed_off", item, message, at, mail)
 
-    The message is rendered with the deadline that starts now, so it states the one that runs.
-    A notice withdrawn or closed before it went is never sent; one on hold waits for the release.
-    """
-    notice = message.notice
-    transition = TRANSITIONS["hand_off_notice"]
-    if notice.status != Notice.Status.DELIVERING or notice.report.status not in transition.sources:
-        return False
-    at = timezone.now()
-    deadlines.notice_clock_start(notice, at)
-    if not notices.message_send(message, notice, at):
-        return False
+
+def _notice_open(item: MessageItem, message: OutgoingMessage, at, actor: Actor) -> None:
+    notice_id = item.notice_id
 
     def apply(report, now):
-        notice.report = report  # the locked row
+        notice = report.notices.get(pk=notice_id)
+        if notice.status not in (Notice.Status.DELIVERING, Notice.Status.UNDELIVERABLE):
+            # Withdrawn while the message went, or already handed off on another channel.
+            return {"notice": notice_id, "message": message.pk, "already": notice.status}
+        deadlines.notice_clock_start(notice, at)
+        if notice.status == Notice.Status.UNDELIVERABLE:
+            notice_status_move(notice, Notice.Status.DELIVERING)
         notice_status_move(notice, Notice.Status.OPEN)
         notice.due_at = deadlines.notice_due_at(notice)
         notice.save()
@@ -64,13 +82,107 @@ def notice_hand_off(message: OutgoingMessage) -> bool:
         return {
             "notice": notice.pk,
             "message": message.pk,
+            "channel": message.channel,
             "handed_off_at": at.isoformat(),
             "deadline_at": notice.deadline_at.isoformat(),
             "policy": notice.policy,
         }
 
-    _run(notice.report_id, "hand_off_notice", Actor.system("mail delivery"), apply)
-    return True
+    try:
+        _run(item.notice.report_id, "hand_off_notice", actor, apply)
+    except TransitionNotAllowed:  # the report moved on (e.g. closed) while the message went
+        _message_event_append("message_handed_off", item, message, at, actor)
+
+
+def _message_event_append(verb: str, item: MessageItem, message: OutgoingMessage, at, actor):
+    """A message about the report went (``message_handed_off``: a reminder, repeat, escalation,
+    or a notice's second channel) or was given up (``message_gave_up``): the event records the
+    time, the channel and, once sent, the state with a hash of what was said."""
+    report = Report.objects.get(pk=item.notice.report_id)
+    data = {"message": message.pk, "kind": item.kind, "attempt": item.attempt}
+    data |= {"channel": message.channel}
+    if verb == "message_gave_up":
+        data["error"] = message.last_error[:200]
+    events_append(
+        [
+            event_build(
+                verb,
+                actor=actor,
+                at=at,
+                report=report,
+                from_status=report.status,
+                to_status=report.status,
+                data=data,
+            )
+        ]
+    )
+
+
+def message_gave_up(message: OutgoingMessage, items: list[MessageItem], at) -> None:
+    """The outbox gave up on ``message``. A notice that no other channel delivered or is still
+    trying becomes undeliverable: the analysts find another contact (a contact failure on the
+    provider's record, not its miss)."""
+    actor = Actor.system("mail delivery")
+    with transaction.atomic():
+        message.status = OutgoingMessage.Status.FAILED
+        message.failed_at = at
+        message.save()
+        for item in sorted(items, key=lambda item: item.notice.report_id):
+            if item.kind == OutgoingMessage.Kind.NOTICE and not _other_channel_alive(item):
+                _notice_undeliverable(item, message, actor)
+            else:
+                _message_event_append("message_gave_up", item, message, at, actor)
+
+
+def _other_channel_alive(item: MessageItem) -> bool:
+    siblings = MessageItem.objects.filter(notice_id=item.notice_id, kind=item.kind).exclude(
+        pk=item.pk
+    )
+    return siblings.filter(
+        Q(message__isnull=True, dropped="") | Q(message__status__in=OutgoingMessage.LIVE_STATUSES)
+    ).exists()
+
+
+def _notice_undeliverable(item: MessageItem, message: OutgoingMessage, actor: Actor) -> None:
+    notice_id = item.notice_id
+
+    def apply(report, now):
+        notice = report.notices.get(pk=notice_id)
+        if notice.status != Notice.Status.DELIVERING:
+            return {"notice": notice_id, "message": message.pk, "already": notice.status}
+        notice_status_move(notice, Notice.Status.UNDELIVERABLE)
+        notice.undeliverable_at = notice.undeliverable_at or now
+        notice.save(update_fields=["status", "undeliverable_at"])
+        return {
+            "notice": notice_id,
+            "message": message.pk,
+            "channel": message.channel,
+            "error": message.last_error[:200],
+        }
+
+    _run(item.notice.report_id, "undeliverable_notice", actor, apply)
+
+
+def report_redeliver_notice(report_id: int, *, actor: Actor) -> Report:
+    """After the provider's contact or channel was corrected: deliver the undeliverable notice
+    again, on the channels the directory names now."""
+
+    def apply(report, now):
+        notice = report.notices.filter(status=Notice.Status.UNDELIVERABLE).first()
+        if notice is None:
+            raise DomainError(f"Report {report.reference} has no undeliverable notice.")
+        notice_status_move(notice, Notice.Status.DELIVERING)
+        notice.save(update_fields=["status"])
+        attempt = 1 + max(
+            notice.message_items.filter(kind=OutgoingMessage.Kind.NOTICE).values_list(
+                "attempt", flat=True
+            ),
+            default=0,
+        )
+        outbox.items_queue(notice, OutgoingMessage.Kind.NOTICE, attempt=attempt)
+        return {"notice": notice.pk, "attempt": attempt}
+
+    return _run(report_id, "redeliver_notice", actor, apply)
 
 
 def report_send_notice(
@@ -164,7 +276,7 @@ def notice_fire_due(notice_id: int, *, skip_locked: bool = False) -> list[str]:
 
 
 def _notice_remind(notice: Notice, now) -> dict:
-    notices.message_queue(notice, OutgoingMessage.Kind.REMINDER)
+    outbox.items_queue(notice, OutgoingMessage.Kind.REMINDER)
     notice.reminder_sent_at = now
     notice.due_at = deadlines.notice_due_at(notice)
     notice.save(update_fields=["reminder_sent_at", "due_at"])
@@ -182,7 +294,7 @@ def _notice_repeat(notice: Notice, now) -> dict:
     """Send the repeat due now (one, even if the service was down through several intervals)."""
     attempt = deadlines.repeat_due_attempt(notice, now)
     if attempt > notice.repeats_sent:
-        notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=attempt)
+        outbox.items_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=attempt)
         notice.repeats_sent = attempt
     notice.due_at = deadlines.notice_due_at(notice)
     notice.save()
@@ -202,8 +314,8 @@ def _notice_overdue_followups(notice: Notice, actor: Actor, now) -> list[str]:
             note += f" {agency.name} has no e-mail address on file: tell them by hand."
         # Written before the escalation's event, so that the state it records includes them.
         if agency.contact_email:  # never falls back to the provider's address
-            notices.message_queue(
-                notice, OutgoingMessage.Kind.ESCALATION, to_address=agency.contact_email
+            outbox.items_queue(
+                notice, OutgoingMessage.Kind.ESCALATION, address=agency.contact_email
             )
         notice.escalated_at = now
         notice.due_at = deadlines.notice_due_at(notice)
@@ -437,8 +549,7 @@ def report_hosting_move_dismiss(report_id: int, *, actor: Actor, reason: str) ->
         if notice is not None:
             notice.lookup = lookup
             notice.save(update_fields=["lookup"])
-            for message in notice.messages.filter(sent_at__isnull=True):
-                notices.message_deliver_later(message.pk)
+            transaction.on_commit(outbox.drain_kick)  # its waiting items go now
         report.hosting_changed = None
         return {"lookup": lookup.pk, "reason": reason.strip()[:500]}
 

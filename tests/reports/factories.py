@@ -1,5 +1,7 @@
 """Factories for report tests, and a helper that reads back every stored value."""
 
+from datetime import timedelta
+
 import factory
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -11,7 +13,7 @@ from hotline.models import Agency, PartnerHotline, Provider
 from hotline.url import canonicalize
 from reports.intake import reference_generate
 from reports.models import Channel, Notice, Report, ReportStatus
-from reports.notices import message_deliver
+from reports.outbox import outbox_drain
 from reports.workflow import report_send_notice
 
 
@@ -128,9 +130,9 @@ class ActionableReportFactory(ReportFactory):
 def notice_hand_off(notice: Notice) -> Notice:
     """Deliver a notice's own message, as its delivery task does after commit: the mail backend
     accepts it and the provider's clock starts."""
-    message = notice.messages.get(kind="notice")
-    assert message_deliver(message.pk), message.last_error
+    outbox_drain(window=timedelta(0))
     notice.refresh_from_db()
+    assert notice.handed_off_at is not None, [m.last_error for m in notice.messages]
     return notice
 
 
