@@ -18,13 +18,15 @@ $(STAMP): requirements-dev.txt
 venv: $(STAMP)
 
 # The embedded default: SQLite and Celery's filesystem transport under var/, demo data, the
-# stand-in DNS, RDAP and web servers (python -m sandbox), web + the default worker (with beat)
-# + the lookups worker + the probes worker in one command. Workers are started again whenever
+# stand-in DNS, RDAP, web and webhook servers (python -m sandbox), web + the default worker (with
+# beat) + the delivery, lookups and probes workers in one command. Workers are started again whenever
 # they exit (bin/keep-running). Ctrl-C stops them all.
 # The demo checks URLs every few minutes (production: every 4 hours), so that a removal made
 # with `python -m sandbox page URL 404` is verified while you watch.
 run: export HOTLINE_CHECK_INTERVAL ?= 2m
 run: export HOTLINE_GONE_SPACING ?= 1m
+# Notices to one provider within a minute go as one e-mail (production default: 5 minutes).
+run: export HOTLINE_NOTICE_GROUP_WINDOW ?= 1m
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
@@ -32,11 +34,13 @@ run: $(STAMP)
 	  for i in $$(seq 100); do [ -f var/sandbox/ready ] && break; sleep 0.1; done; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker --beat -Q celery --loglevel=INFO \
 	    --concurrency=2 --schedule=var/celerybeat-schedule -n default@%h & worker=$$!; \
+	  bin/keep-running $(VENV)/bin/celery -A config worker -Q delivery --loglevel=INFO \
+	    --concurrency=2 -n delivery@%h & delivery=$$!; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker -Q lookups --loglevel=INFO \
 	    --concurrency=2 -n lookups@%h & lookups=$$!; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker -Q probes --loglevel=INFO \
 	    --concurrency=2 -n probes@%h & probes=$$!; \
-	  trap 'kill $$worker $$lookups $$probes $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
+	  trap 'kill $$worker $$delivery $$lookups $$probes $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)
