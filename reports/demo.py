@@ -124,16 +124,34 @@ def _history_load(user) -> int:
 CHECKED_URL = "https://images.example.com/gallery/9000"
 
 
+# The grouping demo: five notices to one provider become one e-mail (var/mail/) once the group
+# window closes; its link opens the answer page. The host has a no-probes rule, so "removed" there
+# closes the report at once.
+GROUPED_URLS = [f"https://files.example.org/d/batch-{n}" for n in range(1, 6)]
+
+
+def demo_grouped_notices(user) -> list[Notice]:
+    return [
+        _demo_notice(user, url, Provider.objects.get(name="Example Images BV"))
+        for url in GROUPED_URLS
+    ]
+
+
 def demo_checked_notice(user) -> Notice:
     """A report of CHECKED_URL assessed and its notice sent to the directory's provider for it;
     the worker hands it off, and the checks begin."""
+    return _demo_notice(user, CHECKED_URL, Provider.objects.get(name="Example Images BV"))
+
+
+def _demo_notice(user, url: str, provider: Provider) -> Notice:
+    """A report of ``url`` filed, assessed and its notice sent to ``provider`` (the delivery
+    worker hands it off)."""
     actor = Actor.for_user(user)
     report = report_submit(
-        submission=submission_clean(url=CHECKED_URL, category="abuse_imagery"),
+        submission=submission_clean(url=url, category="abuse_imagery"),
         channel=Channel.WEB,
         actor=Actor.public(),
     ).report
-    provider = Provider.objects.get(name="Example Images BV")
     workflow.report_claim(report.pk, actor=actor)
     workflow.report_assess_illegal(
         report.pk,
