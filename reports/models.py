@@ -837,6 +837,12 @@ class OutgoingMessage(models.Model):
             models.Index(
                 fields=["-failed_at"], condition=Q(status="failed"), name="message_failed_idx"
             ),
+            # The alert check reads recent failures only.
+            models.Index(
+                fields=["first_failed_at"],
+                condition=Q(first_failed_at__isnull=False),
+                name="message_failing_idx",
+            ),
         ]
 
     def __str__(self):

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
 from hotline.integrations import mail
@@ -63,6 +63,8 @@ ATTEMPT_LEASE = timedelta(minutes=10)
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)
 ANSWER_LINK_VALIDITY = timedelta(days=30)
+# Failures older than this no longer raise an alert (they were seen, or the provider is gone).
+ALERT_LOOKBACK = timedelta(days=7)
 # Before these go, the host is looked up again: a moved host holds them.
 HOSTING_CHECKED = (Kind.NOTICE, Kind.REPEAT)
 # Kinds that speak to the provider about its notices (and so carry an answer link).
@@ -154,7 +156,7 @@ def items_group(now: datetime | None = None, *, window: timedelta | None = None)
     now = now or timezone.now()
     keys = (
         MessageItem.objects.filter(message__isnull=True, dropped="")
-        .values("kind", "channel", "target")
+        .values("kind", "channel", "target", "notice__provider_id")
         .annotate(first=Min("created_at"))
         .filter(first__lte=now - (group_window() if window is None else window))
         .order_by("first")
@@ -188,7 +190,14 @@ def _items_ready(key: dict) -> list[int]:
 
 
 def _key(key: dict) -> dict:
-    return {"kind": key["kind"], "channel": key["channel"], "target": key["target"]}
+    """One group: a target and a provider (two providers sharing an address get a message each:
+    each answer link is one provider's)."""
+    return {
+        "kind": key["kind"],
+        "channel": key["channel"],
+        "target": key["target"],
+        "notice__provider_id": key["notice__provider_id"],
+    }
 
 
 WAIT = "wait"
@@ -315,6 +324,9 @@ def message_attempt(message_id: int) -> str:
         _send(message, rendered)
     except DeliveryFailed as failure:
         return _failed_attempt(message, entries, failure)
+    except Exception as exc:  # a defect here must not leave the message in "sending" for good
+        logger.exception("attempt %s of message %s broke", message.attempts, message.pk)
+        return _failed_attempt(message, entries, DeliveryFailed(f"{type(exc).__name__}: {exc}"))
     from reports.workflow import message_handed_off  # a transition (the workflow imports this)
 
     message_handed_off(message, rendered, entries, at)
@@ -435,18 +447,28 @@ def _finish(message: OutgoingMessage, *, status: str, error: str = "") -> None:
 
 
 def alerts_raise(now: datetime | None = None) -> int:
-    """Raise an alert for every provider channel that has been failing for the alert period and
-    has none open; the supervisors get an e-mail. Returns how many were raised."""
+    """Raise an alert for every provider channel that has been failing for the alert period (a
+    message on it failed that long ago, and nothing went on it since) and has none open; the
+    supervisors get an e-mail. Returns how many were raised."""
     now = now or timezone.now()
     after = duration_setting("HOTLINE_DELIVERY_ALERT_AFTER") or timedelta(hours=1)
+    delivered_since = OutgoingMessage.objects.filter(
+        provider=OuterRef("provider"),
+        channel=OuterRef("channel"),
+        status=Status.SENT,
+        sent_at__gt=OuterRef("first_failed_at"),
+    )
     failing = (
         OutgoingMessage.objects.filter(
             provider__isnull=False,
+            status__in=(Status.PENDING, Status.SENDING, Status.FAILED),
             first_failed_at__lte=now - after,
+            first_failed_at__gte=now - ALERT_LOOKBACK,
         )
-        .filter(Q(status__in=(Status.PENDING, Status.SENDING)) | Q(failed_at__gte=now - after))
+        .exclude(Exists(delivered_since))
         .values("provider_id", "channel")
-        .annotate(since=Min("first_failed_at"), messages=Count("id"))
+        .annotate(since=Min("first_failed_at"))
+        .order_by()
     )
     open_alerts = set(
         DeliveryAlert.objects.filter(cleared_at__isnull=True).values_list("provider_id", "channel")

@@ -306,6 +306,14 @@ class Migration(migrations.Migration):
                 name="message_failed_idx",
             ),
         ),
+        migrations.AddIndex(
+            model_name="outgoingmessage",
+            index=models.Index(
+                condition=models.Q(("first_failed_at__isnull", False)),
+                fields=["first_failed_at"],
+                name="message_failing_idx",
+            ),
+        ),
         migrations.AddConstraint(
             model_name="notice",
             constraint=models.UniqueConstraint(
