@@ -34,6 +34,7 @@ if PRODUCTION:
         "CELERY_BROKER_URL",
         "CACHE_URL",
         "HOTLINE_AUDIT_SIGNING_KEY",
+        "HOTLINE_SECRETS_KEY",
     )
     missing = [name for name in required if not env.str(name, default="")]
     if missing:
@@ -434,6 +435,10 @@ HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 HOTLINE_AUDIT_SIGNING_KEY = env.str("HOTLINE_AUDIT_SIGNING_KEY", default="")
 HOTLINE_AUDIT_ANCHOR = env.list("HOTLINE_AUDIT_ANCHOR", default=[])
 HOTLINE_AUDIT_CHECKPOINT_SECONDS = env.int("HOTLINE_AUDIT_CHECKPOINT_SECONDS", default=300)
+# Encrypts the secrets the service reads back, such as providers' webhook secrets
+# (hotline/secrets.py): Fernet keys, comma-separated, the first encrypting and all decrypting, so
+# that a key can be rotated. Development generates var/secrets-key; production requires it.
+HOTLINE_SECRETS_KEY = env.str("HOTLINE_SECRETS_KEY", default="")
 # Extra sections of /healthz, each a function returning a dict (the lower app cannot import them).
 HOTLINE_HEALTH_DETAILS = {"audit": "reports.audit.audit_health"}
 # Each kind of work in its own queue with its own worker (README: processes), so a slow DNS
