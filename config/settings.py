@@ -358,8 +358,15 @@ SANDBOX_RDAP_NAMES = (
 SANDBOX_WEB_PORT = 8081
 SANDBOX_WEB_HTTPS_PORT = 8444
 SANDBOX_WEB_RANGES = ("198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "[2001:db8::/32]")
+# The demo provider's webhook address (sandbox/demo.py), to the sandbox's webhook receiver: before
+# the web ranges, since the first entry that matches wins.
+SANDBOX_WEBHOOK_ADDRESS = "198.51.100.200"
+SANDBOX_WEBHOOK_PORT = 8090
+SANDBOX_WEBHOOK_HTTPS_PORT = 8091
 SANDBOX_DEFAULT = ",".join(
     [
+        f"{SANDBOX_WEBHOOK_ADDRESS}/32:80=127.0.0.1:{SANDBOX_WEBHOOK_PORT}",
+        f"{SANDBOX_WEBHOOK_ADDRESS}/32:443=127.0.0.1:{SANDBOX_WEBHOOK_HTTPS_PORT}",
         *(f"{name}:443=127.0.0.1:{SANDBOX_RDAP_PORT}" for name in SANDBOX_RDAP_NAMES),
         *(
             f"{cidr}:{port}=127.0.0.1:{web_port}"
