@@ -172,18 +172,18 @@ class _Delivery:
 
     def connect(self) -> socket.socket:
         """A connection (TLS done for https) to the first allowed address that takes one."""
-        failures = []
+        failures, refusals = [], []
         for address in self._allowed_addresses():
             what = f"{self.target.url} ({address})"
             try:
                 connect_host, connect_port = self.route(address, self.target.port)
             except PermissionError as exc:
-                raise DeliveryFailed(f"{what}: not contacted: {exc}", permanent=True) from None
+                refusals.append(f"{what}: not contacted: {exc}")
+                continue
             if wire.ip_literal(connect_host) is None:
                 # A name would be resolved again, past the address check.
-                raise DeliveryFailed(
-                    f"{what}: the route gave a name, {connect_host!r}", permanent=True
-                )
+                refusals.append(f"{what}: not contacted: the route gave a name, {connect_host!r}")
+                continue
             try:
                 return self._open(connect_host, connect_port)
             except TimeoutError:
@@ -192,7 +192,8 @@ class _Delivery:
                 failures.append(f"{what}: no TLS: {getattr(exc, 'verify_message', '') or exc}")
             except OSError as exc:
                 failures.append(f"{what}: cannot connect: {exc}")
-        raise DeliveryFailed("; ".join(failures))
+        # Only refusals: no address may ever be contacted, and retrying cannot change that.
+        raise DeliveryFailed("; ".join(failures + refusals), permanent=not failures)
 
     def _allowed_addresses(self) -> list[str]:
         host = self.target.host
