@@ -38,6 +38,7 @@ NAMES = {
     "intranet.example.test": ["10.0.0.7"],
     "mixed.example.test": ["10.0.0.8", "127.0.0.1"],
     "public.example.test": ["192.0.2.10"],  # allowed, but outside what the route reaches
+    "half.example.test": ["192.0.2.11", "127.0.0.1"],
 }
 PRIVATE = ipaddress.ip_network("10.0.0.0/8")
 
@@ -306,6 +307,11 @@ def test_an_address_the_route_refuses_is_permanent(receiver, route):
     assert error.permanent
     assert "outside the sandbox" in error.detail
     assert receiver.deliveries == []
+
+
+def test_an_address_the_route_refuses_is_passed_over_for_the_next(receiver, route):
+    assert post(receiver.url("/", host="half.example.test"), route=route) == 204
+    assert route.asked == ["192.0.2.11", "127.0.0.1"]
 
 
 def test_plain_http_is_refused_unless_the_caller_allows_it(receiver, route):
