@@ -27,6 +27,7 @@ ENV STATIC_ROOT=/app/staticfiles
 RUN HOTLINE_ENV=production \
     SECRET_KEY=collectstatic-at-build-time-only-not-a-secret \
     HOTLINE_AUDIT_SIGNING_KEY=collectstatic-at-build-time-only-not-a-key \
+    HOTLINE_SECRETS_KEY=collectstatic-at-build-time-only-not-a-key \
     ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=sqlite:////tmp/hotline-build/unused.sqlite3 \
     CELERY_BROKER_URL=memory:// \

@@ -34,6 +34,7 @@ if PRODUCTION:
         "CELERY_BROKER_URL",
         "CACHE_URL",
         "HOTLINE_AUDIT_SIGNING_KEY",
+        "HOTLINE_SECRETS_KEY",
     )
     missing = [name for name in required if not env.str(name, default="")]
     if missing:
@@ -372,8 +373,15 @@ SANDBOX_RDAP_NAMES = (
 SANDBOX_WEB_PORT = 8081
 SANDBOX_WEB_HTTPS_PORT = 8444
 SANDBOX_WEB_RANGES = ("198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "[2001:db8::/32]")
+# The demo provider's webhook address (sandbox/demo.py), to the sandbox's webhook receiver: before
+# the web ranges, since the first entry that matches wins.
+SANDBOX_WEBHOOK_ADDRESS = "198.51.100.200"
+SANDBOX_WEBHOOK_PORT = 8090
+SANDBOX_WEBHOOK_HTTPS_PORT = 8091
 SANDBOX_DEFAULT = ",".join(
     [
+        f"{SANDBOX_WEBHOOK_ADDRESS}/32:80=127.0.0.1:{SANDBOX_WEBHOOK_PORT}",
+        f"{SANDBOX_WEBHOOK_ADDRESS}/32:443=127.0.0.1:{SANDBOX_WEBHOOK_HTTPS_PORT}",
         *(f"{name}:443=127.0.0.1:{SANDBOX_RDAP_PORT}" for name in SANDBOX_RDAP_NAMES),
         *(
             f"{cidr}:{port}=127.0.0.1:{web_port}"
@@ -449,6 +457,10 @@ HOTLINE_RETENTION_DAYS = env.int("HOTLINE_RETENTION_DAYS", default=365)
 HOTLINE_AUDIT_SIGNING_KEY = env.str("HOTLINE_AUDIT_SIGNING_KEY", default="")
 HOTLINE_AUDIT_ANCHOR = env.list("HOTLINE_AUDIT_ANCHOR", default=[])
 HOTLINE_AUDIT_CHECKPOINT_SECONDS = env.int("HOTLINE_AUDIT_CHECKPOINT_SECONDS", default=300)
+# Encrypts the secrets the service reads back, such as providers' webhook secrets
+# (hotline/secrets.py): Fernet keys, comma-separated, the first encrypting and all decrypting, so
+# that a key can be rotated. Development generates var/secrets-key; production requires it.
+HOTLINE_SECRETS_KEY = env.str("HOTLINE_SECRETS_KEY", default="")
 # Extra sections of /healthz, each a function returning a dict (the lower app cannot import them).
 HOTLINE_HEALTH_DETAILS = {
     "audit": "reports.audit.audit_health",

@@ -1,7 +1,10 @@
-"""The local stand-ins for `make run`: DNS, RDAP and the demo hosts' web server, on 127.0.0.1.
+"""The local stand-ins for `make run`: DNS, RDAP, the demo hosts' web server and a provider's
+webhook receiver, on 127.0.0.1.
 
     python -m sandbox [--dir var/sandbox] serve [--dns-port 8053] [--rdap-port 8443]
                                                 [--web-port 8081] [--web-https-port 8444]
+                                                [--webhook-port 8090] [--webhook-https-port 8091]
+                                                [--webhook-log var/webhooks.jsonl]
     python -m sandbox [--dir var/sandbox] move HOST ADDRESS
     python -m sandbox [--dir var/sandbox] page URL STATUS [--redirect TARGET]
 
@@ -10,7 +13,10 @@
 signs both the RDAP server's and the web host's certificates (``ca.pem``, which the service's
 HOTLINE_OUTSIDE_CA_FILE points at), then ``ready`` once all of them listen. The web host answers
 HTTP and HTTPS for every demo host; HOTLINE_SANDBOX routes the documentation ranges' ports 80
-and 443 to it.
+and 443 to it. The webhook receiver (sandbox/webhook_receiver.py) stands for a provider that takes
+notices by webhook at ``https://198.51.100.200/`` (HOTLINE_SANDBOX routes that address's ports 80
+and 443 to it): it verifies each delivery against the secrets in ``webhook-secrets`` (one is
+generated the first time; give it to the demo provider) and appends each to ``--webhook-log``.
 
 ``move`` points a host at another address while the servers run. ``page`` makes a URL answer
 STATUS from now on, as its host would::
@@ -34,15 +40,17 @@ from urllib.parse import urlsplit
 
 import trustme
 
-from sandbox import demo, web_host
+from sandbox import demo, web_host, webhook_receiver
 from sandbox.dns_server import DNSServer, zone_file_set
 from sandbox.rdap_server import RDAPServer
 from sandbox.web_host import WebHost, data_file_set
+from sandbox.webhook_receiver import WebhookReceiver
 
 ZONE_FILE = "dns-zone.json"
 RDAP_FILE = "rdap-networks.json"
 WEB_FILE = "web-pages.json"
 READY_FILE = "ready"
+WEBHOOK_SECRETS_FILE = "webhook-secrets"
 
 
 def demo_files(directory: Path) -> tuple[Path, Path, Path]:
@@ -55,10 +63,26 @@ def demo_files(directory: Path) -> tuple[Path, Path, Path]:
     return directory / ZONE_FILE, directory / RDAP_FILE, directory / WEB_FILE
 
 
+def webhook_secrets_file(directory: Path) -> Path:
+    """The receiver's secrets file in ``directory``; one new secret in it where there is none."""
+    path = directory / WEBHOOK_SECRETS_FILE
+    if not path.exists():
+        path.write_text(webhook_receiver.secret_generate() + "\n")
+    return path
+
+
 def serve(
-    directory: Path, dns_port: int, rdap_port: int, web_port: int, web_https_port: int
+    directory: Path,
+    dns_port: int,
+    rdap_port: int,
+    web_port: int,
+    web_https_port: int,
+    webhook_port: int,
+    webhook_https_port: int,
+    webhook_log: Path,
 ) -> None:
     zone, networks, pages = demo_files(directory)
+    webhook_secrets = webhook_secrets_file(directory)
     ready = directory / READY_FILE
     ready.unlink(missing_ok=True)
     stop = threading.Event()
@@ -77,6 +101,16 @@ def serve(
             ca=ca,
             data_file=pages,
         ) as web,
+        WebhookReceiver(
+            port=webhook_port,
+            tls=True,
+            https_port=webhook_https_port,
+            names=(*webhook_receiver.DEFAULT_NAMES, demo.WEBHOOK_ADDRESS),
+            ca=ca,
+            ca_dir=directory,
+            secrets_file=webhook_secrets,
+            log_file=webhook_log,
+        ) as webhooks,
     ):
         host, port = dns.address
         print(f"sandbox DNS on {host}:{port} ({zone})", flush=True)
@@ -85,6 +119,11 @@ def serve(
         (host, port), (_, https_port) = web.http_address, web.https_address
         print(
             f"sandbox web host on http://{host}:{port}, https://{host}:{https_port} ({pages})",
+            flush=True,
+        )
+        print(
+            f"sandbox webhook receiver on {webhooks.url()}, {webhooks.url(https=True)} "
+            f"(secrets in {webhook_secrets}, deliveries to {webhook_log})",
             flush=True,
         )
         ready.touch()  # all listen, and the CA file is this run's
@@ -132,6 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     serving.add_argument("--rdap-port", type=int, default=8443)
     serving.add_argument("--web-port", type=int, default=8081)
     serving.add_argument("--web-https-port", type=int, default=8444)
+    serving.add_argument("--webhook-port", type=int, default=8090)
+    serving.add_argument("--webhook-https-port", type=int, default=8091)
+    serving.add_argument("--webhook-log", type=Path, default=Path("var/webhooks.jsonl"))
     moving = commands.add_parser("move", help="point a demo host at another address")
     moving.add_argument("host")
     moving.add_argument("address")
@@ -141,7 +183,16 @@ def main(argv: list[str] | None = None) -> None:
     paging.add_argument("--redirect", metavar="TARGET", type=_web_url)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.dir, args.dns_port, args.rdap_port, args.web_port, args.web_https_port)
+        serve(
+            args.dir,
+            args.dns_port,
+            args.rdap_port,
+            args.web_port,
+            args.web_https_port,
+            args.webhook_port,
+            args.webhook_https_port,
+            args.webhook_log,
+        )
     elif args.command == "move":
         move(args.dir, args.host.lower(), args.address)
     else:

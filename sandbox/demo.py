@@ -40,6 +40,9 @@ HOSTS = {
     "edge.cdn.example.net": {"A": ["192.0.2.80"]},
     "photos.unlisted.example": {"A": ["203.0.113.25"]},
 }
+# Where the demo's webhook provider receives notices (https://198.51.100.200/): HOTLINE_SANDBOX
+# routes its ports 80 and 443 to the sandbox's webhook receiver, not to the web host.
+WEBHOOK_ADDRESS = "198.51.100.200"
 # Only for the removal check's demo: online until `python -m sandbox page URL 404`.
 PROBE_DEMO_URL = "https://images.example.com/gallery/9000"
 # The URLs the demo reports point at, and the size of the image each serves. The web host keys

@@ -23,6 +23,7 @@ import yaml
 from django.conf import settings
 
 from hotline.audit.checkpoints import signing_key_generate
+from hotline.secrets import secrets_key_generate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -111,6 +112,7 @@ def raw_request(port: str, data: bytes) -> bytes:
 
 
 AUDIT_SIGNING_KEY = signing_key_generate()
+SECRETS_KEY = secrets_key_generate()
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -125,6 +127,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "HOME": str(tmp_path),  # gunicorn's control socket goes under ~/.gunicorn
         "HOTLINE_ENV": "production",
         "HOTLINE_AUDIT_SIGNING_KEY": AUDIT_SIGNING_KEY,
+        "HOTLINE_SECRETS_KEY": SECRETS_KEY,
         "HOTLINE_VAR_DIR": str(tmp_path / "var"),
         "STATIC_ROOT": str(static_root),
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -369,6 +372,20 @@ def test_production_settings_refuse_to_start_without_the_audit_signing_key(tmp_p
     last_line = result.stderr.strip().splitlines()[-1]
     assert "ImproperlyConfigured" in last_line
     assert "HOTLINE_AUDIT_SIGNING_KEY" in last_line
+
+
+def test_production_settings_refuse_to_start_without_the_secrets_key(tmp_path):
+    env = production_env(
+        tmp_path,
+        SECRET_KEY=random_secret_key(),
+        ALLOWED_HOSTS="hotline.example.org",
+        HOTLINE_SECRETS_KEY="",
+    )
+    result = run([sys.executable, "-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert "HOTLINE_SECRETS_KEY" in last_line
 
 
 def test_manage_check_deploy_passes_with_production_settings(tmp_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from psycopg import sql
@@ -179,6 +180,7 @@ class Server:
             "HOTLINE_AUDIT_SIGNING_KEY": Ed25519PrivateKey.generate()
             .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
             .decode(),
+            "HOTLINE_SECRETS_KEY": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             # The throttles stay in the request path but never refuse. A per-second rate keeps

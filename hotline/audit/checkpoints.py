@@ -4,7 +4,6 @@ line format any Ed25519 tool can check, and where checkpoints are handed outside
 
 import base64
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.mail import send_mail
 
+from hotline import keyfiles
 from hotline.audit.hashing import sha256_hex
 
 logger = logging.getLogger(__name__)
@@ -37,18 +37,8 @@ def signing_key_generate() -> str:
 
 
 def development_key_create(path: Path) -> None:
-    """Write a new key to ``path`` unless another process (a second worker, a parallel test
-    process) got there first: written aside, then linked into place, which fails if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    aside = path.with_name(f".{path.name}.{os.getpid()}")
-    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
-        file.write(signing_key_generate())
-    try:
-        os.link(aside, path)
-    except FileExistsError:
-        pass  # the other process's key stands: every process signs with the same one
-    finally:
-        aside.unlink()
+    """A new key in ``path`` unless another process wrote one first (hotline/keyfiles.py)."""
+    keyfiles.development_key_create(path, signing_key_generate)
 
 
 def signing_key() -> Ed25519PrivateKey:

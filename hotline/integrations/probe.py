@@ -19,17 +19,15 @@ Where it connects is the caller's to decide, and checked on every hop:
   checked address (where ``route`` sends it), never the name: the proxy resolves nothing.
 """
 
-import contextlib
-import ipaddress
 import re
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from hotline.integrations import tls
+from hotline.integrations import tls, wire
 
 __all__ = [
     "KINDS",
@@ -67,12 +65,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Answers that say "not HEAD": the same URL is asked again with GET.
 HEAD_REFUSED = frozenset({405, 501})
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "location")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 _READ_SIZE = 4096
-_STATUS_LINE = re.compile(r"HTTP/1\.[0-9] ([0-9]{3})(?: .*)?")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# Everything printable in ASCII but the space passes into a request line as it is.
-_REQUEST_TARGET_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
 
 
 class ProbeError(Exception):
@@ -109,49 +103,6 @@ class ProbeResult:
     elapsed_ms: int
 
 
-@dataclass(frozen=True)
-class _Target:
-    url: str
-    scheme: str
-    host: str  # lower-case, IDNA (punycode), IPv6 without brackets
-    port: int
-    request_target: str  # path and query, as sent
-    host_header: str
-
-
-def _target(url: str) -> _Target:
-    """The parts of an http(s) URL a request needs; ValueError if it has none."""
-    parts = urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"{url!r}: only http and https URLs are checked")
-    host = parts.hostname or ""
-    if not host:
-        raise ValueError(f"{url!r}: no host")
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
-    except (UnicodeError, ValueError) as exc:
-        raise ValueError(f"{url!r}: {exc}") from None
-    name = f"[{host}]" if ":" in host else host
-    path = parts.path or "/"
-    request_target = quote(path + (f"?{parts.query}" if parts.query else ""), _REQUEST_TARGET_SAFE)
-    return _Target(
-        url=url,
-        scheme=parts.scheme,
-        host=host,
-        port=port,
-        request_target=request_target,
-        host_header=name if port == DEFAULT_PORTS[parts.scheme] else f"{name}:{port}",
-    )
-
-
-def _ip_literal(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return None
-
-
 def _proxy_address(proxy: str) -> tuple[str, int]:
     host, separator, port = proxy.rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
@@ -171,23 +122,6 @@ def _remaining(deadline: float, what: str) -> float:
     return remaining
 
 
-def _close(connection: socket.socket) -> None:
-    """Close at once: no TLS close_notify exchange, nothing more read."""
-    with contextlib.suppress(OSError):  # the peer may be gone already
-        connection.shutdown(socket.SHUT_RDWR)
-    connection.close()
-
-
-def _head_end(buffer: bytes) -> int | None:
-    """Where the header block in ``buffer`` ends (after its blank line), None if not yet."""
-    ends = [
-        index + len(blank)
-        for blank in (b"\r\n\r\n", b"\n\n")
-        if (index := buffer.find(blank)) != -1
-    ]
-    return min(ends) if ends else None
-
-
 def _text(value: str) -> str:
     # Header bytes are read as Latin-1 (every byte a character); UTF-8 is what senders mean.
     return value.encode("latin-1").decode("utf-8", "replace").strip()
@@ -198,7 +132,7 @@ def _parse_head(head: bytes, what: str) -> tuple[int, dict[str, str]]:
     status line is not HTTP/1.x. The status decides: a line that is no header is passed over,
     as browsers do, and the first of a repeated header counts."""
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
-    match = _STATUS_LINE.fullmatch(lines[0].rstrip())
+    match = wire.STATUS_LINE.fullmatch(lines[0].rstrip())
     if match is None:
         raise ProbeError("bad_response", f"{what}: not an HTTP status line: {lines[0][:80]!r}")
     headers: dict[str, str] = {}
@@ -252,7 +186,7 @@ class _Probe:
 
     def run(self, url: str) -> ProbeResult:
         started = time.monotonic()
-        asked = target = _target(url)
+        asked = target = wire.target(url)
         other_host = False
         redirects = 0
         try:
@@ -262,14 +196,14 @@ class _Probe:
                 if status not in REDIRECT_STATUSES or not location:
                     break
                 next_url = urljoin(target.url, location)
-                if urlsplit(next_url).scheme not in DEFAULT_PORTS:
+                if urlsplit(next_url).scheme not in wire.DEFAULT_PORTS:
                     break  # no web address to follow: this answer is the last
                 if redirects == self.max_redirects:
                     raise ProbeError(
                         "too_many_redirects", f"{asked.url}: more than {redirects} redirects"
                     )
                 try:
-                    target = _target(next_url)
+                    target = wire.target(next_url)
                 except ValueError as exc:
                     raise ProbeError("bad_response", f"{target.url}: redirect to {exc}") from None
                 other_host = other_host or target.host != asked.host
@@ -288,7 +222,7 @@ class _Probe:
             elapsed_ms=int((time.monotonic() - started) * 1000),
         )
 
-    def _ask(self, target: _Target) -> tuple[str, int, dict[str, str]]:
+    def _ask(self, target: wire.Target) -> tuple[str, int, dict[str, str]]:
         """HEAD, then GET if HEAD is refused: (address, status, kept headers)."""
         addresses = self._allowed_addresses(target.host)
         for method in ("HEAD", "GET"):
@@ -304,7 +238,7 @@ class _Probe:
         """The addresses of ``host`` that may be contacted, in order: resolved once per call."""
         if host in self._allowed:
             return self._allowed[host]
-        literal = _ip_literal(host)
+        literal = wire.ip_literal(host)
         addresses = [literal] if literal else list(self.resolve(host))
         if not addresses:
             raise ProbeError("dns", f"{host}: no addresses")
@@ -316,7 +250,7 @@ class _Probe:
         self._allowed[host] = allowed
         return allowed
 
-    def _connect(self, target: _Target, addresses: list[str]) -> tuple[str, socket.socket]:
+    def _connect(self, target: wire.Target, addresses: list[str]) -> tuple[str, socket.socket]:
         """A connection to the first of ``addresses`` that takes one (TLS done for https)."""
         failure = None
         for address in addresses:
@@ -328,13 +262,13 @@ class _Probe:
                 failure = error
         raise failure
 
-    def _connect_to(self, target: _Target, address: str) -> socket.socket:
+    def _connect_to(self, target: wire.Target, address: str) -> socket.socket:
         what = f"{target.url} ({address})"
         try:
             connect_host, connect_port = self.route(address, target.port)
         except PermissionError as exc:
             raise ProbeError("refused", f"{what}: not contacted: {exc}") from None
-        if _ip_literal(connect_host) is None:
+        if wire.ip_literal(connect_host) is None:
             # A name would be resolved again, past the address check.
             raise ProbeError("refused", f"{what}: the route gave a name, {connect_host!r}")
         deadline = time.monotonic() + self.connect_timeout
@@ -369,10 +303,10 @@ class _Probe:
             head, rest = self._read_head(connection, deadline, f"proxy {proxy}")
             status, _ = _parse_head(head, f"proxy {proxy}")
         except (ProbeError, OSError) as exc:
-            _close(connection)
+            wire.close(connection)
             raise ProbeError("proxy", f"{what}: proxy {proxy} failed: {exc}") from None
         if status // 100 != 2 or rest:
-            _close(connection)
+            wire.close(connection)
             raise ProbeError("proxy", f"{what}: proxy {proxy} answered {status} to CONNECT")
         return connection
 
@@ -397,17 +331,17 @@ class _Probe:
             connection.settimeout(_remaining(deadline, what))
             return context.wrap_socket(connection, server_hostname=host)
         except (ssl.SSLCertVerificationError, ProbeError):
-            _close(connection)
+            wire.close(connection)
             raise
         except TimeoutError:
-            _close(connection)
+            wire.close(connection)
             raise ProbeError("timeout", f"{what}: no TLS handshake in time") from None
         except (ssl.SSLError, OSError) as exc:
-            _close(connection)
+            wire.close(connection)
             raise ProbeError("tls", f"{what}: no TLS: {exc}") from None
 
     def _request(
-        self, connection: socket.socket, target: _Target, method: str
+        self, connection: socket.socket, target: wire.Target, method: str
     ) -> tuple[int, dict[str, str]]:
         """Send one request and read its answer's headers; the connection is closed after."""
         what = f"{method} {target.url}"
@@ -433,7 +367,7 @@ class _Probe:
         except OSError as exc:
             raise ProbeError("connect", f"{what}: connection failed: {exc}") from None
         finally:
-            _close(connection)
+            wire.close(connection)
         return status, headers
 
     def _read_head(
@@ -441,7 +375,7 @@ class _Probe:
     ) -> tuple[bytes, bytes]:
         """The next header block, and what arrived after it in the same reads (never parsed)."""
         while True:
-            end = _head_end(buffer)
+            end = wire.head_end(buffer)
             if (len(buffer) if end is None else end) > self.max_header_bytes:
                 raise ProbeError(
                     "header_too_large", f"{what}: headers longer than {self.max_header_bytes} bytes"

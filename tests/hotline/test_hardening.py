@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from hotline.audit.checkpoints import signing_key_generate
+from hotline.secrets import secrets_key_generate
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
@@ -68,6 +69,7 @@ def _production(**extra):
         "HOTLINE_ENV": "production",
         "SECRET_KEY": "x" * 64,
         "HOTLINE_AUDIT_SIGNING_KEY": AUDIT_SIGNING_KEY,
+        "HOTLINE_SECRETS_KEY": secrets_key_generate(),
         "ALLOWED_HOSTS": "hotline.example.org",
         "DATABASE_URL": "sqlite:////tmp/hotline-hardening-test.sqlite3",
         "CELERY_BROKER_URL": "memory://",

@@ -89,6 +89,7 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
     "HOTLINE_AUDIT_SIGNING_KEY": "unused-here",
+    "HOTLINE_SECRETS_KEY": "unused-here",
 }
 
 

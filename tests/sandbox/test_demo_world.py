@@ -9,6 +9,7 @@ checks go through the service's own DNS client, sandbox routing and status-only 
 """
 
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -26,6 +27,7 @@ from django.conf import settings
 from hotline.addresses import non_public_reason
 from hotline.integrations.dns import DNSLookupError, resolve
 from hotline.integrations.probe import ProbeError, probe
+from hotline.integrations.webhooks import webhook_post
 from hotline.outside import outside_route
 from reports.demo import CHECKED_URL
 from reports.management.commands.demo_data import PARTNER_URLS, PUBLIC_URLS
@@ -192,14 +194,19 @@ def test_the_page_command_refuses_what_no_host_could_answer(tmp_path):
 
 
 # Every server on a free port, as the tests' own servers are.
-EPHEMERAL_PORTS = [f"--{server}-port=0" for server in ("dns", "rdap", "web", "web-https")]
+EPHEMERAL_PORTS = [
+    f"--{server}-port=0"
+    for server in ("dns", "rdap", "web", "web-https", "webhook", "webhook-https")
+]
 
 
 def served_ports(process: subprocess.Popen) -> dict[str, int]:
-    """The ports ``serve`` printed, in its order: DNS, RDAP, the web host's HTTP and HTTPS."""
-    printed = "".join(process.stdout.readline() for _ in range(3))
+    """The ports ``serve`` printed, in its order: DNS, RDAP, the web host's HTTP and HTTPS, the
+    webhook receiver's HTTP and HTTPS."""
+    printed = "".join(process.stdout.readline() for _ in range(4))
     ports = [int(port) for port in re.findall(r"127\.0\.0\.1:([0-9]+)", printed)]
-    return dict(zip(("dns", "rdap", "http", "https"), ports, strict=True))
+    names = ("dns", "rdap", "http", "https", "webhook", "webhook_https")
+    return dict(zip(names, ports, strict=True))
 
 
 def tls_handshake(port: int, name: str, ca_file: Path) -> None:
@@ -213,7 +220,11 @@ def tls_handshake(port: int, name: str, ca_file: Path) -> None:
 
 def test_serve_starts_every_stand_in_under_one_ca_before_it_says_ready(tmp_path, settings):
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--dir", str(tmp_path), "serve", *EPHEMERAL_PORTS],
+        [
+            *(sys.executable, "-m", "sandbox", "--dir", str(tmp_path), "serve"),
+            *EPHEMERAL_PORTS,
+            f"--webhook-log={tmp_path / 'webhooks.jsonl'}",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -230,16 +241,49 @@ def test_serve_starts_every_stand_in_under_one_ca_before_it_says_ready(tmp_path,
             "rdap-networks.json",
             "web-pages.json",
             "ca.pem",
+            "webhook-secrets",
         }
         ca_file = tmp_path / "ca.pem"
         # The one CA file the service trusts checks the registries' and the demo hosts' names.
         tls_handshake(ports["rdap"], "rdap.db.ripe.net", ca_file)
         tls_handshake(ports["https"], "share.example.com", ca_file)
-        settings.HOTLINE_SANDBOX = web_sandbox(ports["http"], ports["https"])
+        tls_handshake(ports["webhook_https"], demo.WEBHOOK_ADDRESS, ca_file)
+        settings.HOTLINE_SANDBOX = web_sandbox(ports["http"], ports["https"]).replace(
+            f"=127.0.0.1:{settings.SANDBOX_WEBHOOK_HTTPS_PORT}",
+            f"=127.0.0.1:{ports['webhook_https']}",
+        )
         dns = ("127.0.0.1", ports["dns"])
         result = demo_probe(demo.PROBE_DEMO_URL, dns, str(ca_file))
         assert (result.status, result.tls_error) == (200, "")
         assert demo_probe("http://forum.example.net/t/8820?page=2", dns, str(ca_file)).status == 200
+        # The demo provider's webhook address reaches the receiver, which verifies the signature
+        # with the secret it generated.
+        secret = (tmp_path / "webhook-secrets").read_text().strip()
+        status = webhook_post(
+            f"https://{demo.WEBHOOK_ADDRESS}/hotline",
+            b'{"type":"demo"}',
+            secret=secret,
+            message_id="msg_demo",
+            timestamp=int(time.time()),
+            resolve=lambda host: [],
+            address_check=lambda address: non_public_reason(
+                ipaddress.ip_address(address), documentation_admitted=True
+            ),
+            route=outside_route,
+            ca_file=str(ca_file),
+        )
+        assert status == 204
+        [line] = (tmp_path / "webhooks.jsonl").read_text().splitlines()
+        assert json.loads(line) | {"received_at": ""} == {
+            "id": "msg_demo",
+            "timestamp": json.loads(line)["timestamp"],
+            "verified": True,
+            "reason": "",
+            "body": {"type": "demo"},
+            "path": "/hotline",
+            "received_at": "",
+            "answered": 204,
+        }
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
