@@ -47,6 +47,23 @@ class PublicReportForm(forms.Form):
     )
 
 
+class ReporterStatusForm(forms.Form):
+    """What the reporter was shown when reporting; the selector does the checking."""
+
+    reference = forms.CharField(
+        label=_("Reference"),
+        help_text=_("As shown after you reported, for example HL-1A2B-3C4D."),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tracking_secret = forms.CharField(
+        label=_("Tracking secret"),
+        help_text=_("The long code shown once, below the reference."),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 # --- The analysts' transition forms (admin). Each returns the keyword arguments of its
 # workflow function.
 
