@@ -35,8 +35,6 @@ class PublicReportForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Description (optional)"),
-        help_text=_("Where on the page, in plain words. At most %(max)d characters.")
-        % {"max": DESCRIPTION_MAX_LENGTH},
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX_LENGTH}),
         required=False,
     )
@@ -45,6 +43,13 @@ class PublicReportForm(forms.Form):
         help_text=_("Only if we may contact you. It is never passed to the hosting provider."),
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filled in per form, so that it is in the language of the request.
+        self.fields["description"].help_text = _(
+            "Where on the page, in plain words. At most %(max)d characters."
+        ) % {"max": DESCRIPTION_MAX_LENGTH}
 
 
 class ReporterStatusForm(forms.Form):
