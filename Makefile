@@ -8,7 +8,7 @@ PORT ?= 8000
 # Test processes (pytest-xdist); tests that need a port, var/ or a live worker take their own.
 TEST_WORKERS ?= 2
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv run test lint bench messages clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The translations (README, "Languages"): collect every marked string into
+# locale/<language>/LC_MESSAGES/django.po (new ones empty, which shows them in English), then
+# compile the .mo files. The .mo files are committed: they are what runs. Needs GNU gettext.
+TRANSLATED_LANGUAGES := nl de fr
+messages: $(STAMP)
+	$(PY) manage.py makemessages $(addprefix -l ,$(TRANSLATED_LANGUAGES)) --no-obsolete \
+	  --add-location=file --ignore=tests --ignore=bench --ignore=sandbox --ignore=docs --ignore=var
+	$(PY) manage.py compilemessages --ignore='.*' --ignore=var
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .hypothesis

@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hotline.languages.public_languages",
             ],
         },
     },
@@ -177,6 +178,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+# Every language the service speaks: providers' notices can be in any of these.
+LANGUAGES = [
+    ("en", "English"),
+    ("nl", "Nederlands"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+]
+# The languages the public pages (/report/, /report/status/) are offered in: only those whose
+# public texts are fully translated. A browser asking for another gets English.
+HOTLINE_PUBLIC_LANGUAGES = ["en", "nl"]
+# The catalogues (.po and the committed .mo) live in the repository: `make messages`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

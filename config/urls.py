@@ -3,13 +3,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hotline.views import healthz, healthz_live
+from hotline.views import healthz, healthz_live, public_language_set
 from reports.dashboard import sla_dashboard
-from reports.views import clock_healthz, report_form
+from reports.views import clock_healthz, report_form, report_status
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="report-form", permanent=False)),
     path("report/", report_form, name="report-form"),
+    path("report/status/", report_status, name="report-status"),
+    # In place of django.conf.urls.i18n's set_language: the same view, public languages only.
+    path("i18n/setlang/", public_language_set, name="set_language"),
     path("api/v1/", include("reports.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

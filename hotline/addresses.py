@@ -12,6 +12,8 @@ refused, accepted if it is public.
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
+from django.utils.translation import gettext
+
 __all__ = ["non_public_reason"]
 
 Address = IPv4Address | IPv6Address
@@ -97,9 +99,9 @@ def non_public_reason(address: Address, *, documentation_admitted: bool = False)
     documentation ranges, where demo and test hosts live, count as public.
     """
     if address.is_unspecified:
-        return "the unspecified address, which stands for the computer it is typed on"
+        return gettext("the unspecified address, which stands for the computer it is typed on")
     if address.is_loopback:
-        return "a loopback address, which names the computer it is typed on"
+        return gettext("a loopback address, which names the computer it is typed on")
     if isinstance(address, IPv6Address):
         embedded = _embedded_ipv4(address)
         if embedded is not None:
@@ -107,26 +109,34 @@ def non_public_reason(address: Address, *, documentation_admitted: bool = False)
             for ipv4 in inside:
                 reason = non_public_reason(ipv4, documentation_admitted=documentation_admitted)
                 if reason is not None:
-                    return f"the {form} form of {ipv4}, {reason}"
+                    return gettext("the %(form)s form of %(address)s, %(reason)s") % {
+                        "form": form,
+                        "address": ipv4,
+                        "reason": reason,
+                    }
             return None
     if address.is_link_local:
-        return "a link-local address, which only reaches machines on the same local network"
+        return gettext(
+            "a link-local address, which only reaches machines on the same local network"
+        )
     if address.is_multicast:
-        return "a multicast address, which does not name one web server"
+        return gettext("a multicast address, which does not name one web server")
     registry = _IPV4_SPECIAL_PURPOSE if address.version == 4 else _IPV6_SPECIAL_PURPOSE
     for network, name in registry:
         if address in network:
             if documentation_admitted and name.startswith("Documentation"):
                 return None
             if name in _PRIVATE_USE:
-                return f"a private address ({name}, {network}), which is not on the public internet"
-            return (
-                f'a special-purpose address ("{name}", {network}, in IANA\'s special-purpose '
+                return gettext(
+                    "a private address (%(name)s, %(network)s), which is not on the public internet"
+                ) % {"name": name, "network": network}
+            return gettext(
+                'a special-purpose address ("%(name)s", %(network)s, in IANA\'s special-purpose '
                 "registry), which is not on the public internet"
-            )
+            ) % {"name": name, "network": network}
     # Space IANA has not allocated for unicast (for IPv6, most of what is outside 2000::/3).
     if address.is_reserved or not address.is_global:
-        return "a reserved address, which is not on the public internet"
+        return gettext("a reserved address, which is not on the public internet")
     return None
 
 

@@ -13,7 +13,7 @@ class HotlineConfig(AppConfig):
         from django.conf import settings
         from django.contrib import admin
 
-        from hotline import policy, schema  # noqa: F401  (register the checks and the extensions)
+        from hotline import languages, policy, schema  # noqa: F401  (the checks, the extensions)
 
         post_migrate.connect(roles_sync, dispatch_uid="hotline.roles_sync")
 

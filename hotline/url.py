@@ -19,6 +19,7 @@ from urllib.parse import unquote_to_bytes
 
 import idna
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from hotline.addresses import non_public_reason
 from hotline.payload import decodable_bytes
@@ -116,8 +117,10 @@ def canonicalize(raw: str) -> CanonicalURL:
     authority, tail = rest[:split_at], rest[split_at:]
     if "@" in authority and not scheme_given:
         raise URLRefused(
-            "This looks like an e-mail address: only http:// and https:// web addresses can be "
-            "reported.",
+            gettext(
+                "This looks like an e-mail address: only http:// and https:// web addresses can "
+                "be reported."
+            ),
             code="scheme",
         )
     # Userinfo ends at the last "@", as in browsers; it is dropped because it never names a host.
@@ -134,8 +137,11 @@ def canonicalize(raw: str) -> CanonicalURL:
     url = f"{scheme}://{url_host}{port}{path}" + (f"?{query}" if query else "")
     if len(url) > MAX_URL_LENGTH:
         raise URLRefused(
-            f"This URL is {len(url)} characters long once written out in full; at most "
-            f"{MAX_URL_LENGTH} are accepted.",
+            gettext(
+                "This URL is %(length)d characters long once written out in full; at most "
+                "%(max)d are accepted."
+            )
+            % {"length": len(url), "max": MAX_URL_LENGTH},
             code="too_long",
         )
     return CanonicalURL(url=url, host=host, sha256=hashlib.sha256(url.encode("utf-8")).hexdigest())
@@ -167,31 +173,39 @@ def refuse_embedded_payload(text: str) -> None:
     carried = decodable_bytes(text)
     if carried > MAX_DECODABLE_BYTES:
         raise PayloadRefused(
-            f"The description contains encoded data (about {carried} bytes as base64, base32, "
-            f"base85 or hex; at most {MAX_DECODABLE_BYTES} are accepted): descriptions must be "
-            "plain text; do not paste files or encoded data.",
+            gettext(
+                "The description contains encoded data (about %(carried)d bytes as base64, "
+                "base32, base85 or hex; at most %(max)d are accepted): descriptions must be "
+                "plain text; do not paste files or encoded data."
+            )
+            % {"carried": carried, "max": MAX_DECODABLE_BYTES},
             code="encoded_payload",
         )
 
 
 def _check_text(text: str) -> None:
     if not text:
-        raise URLRefused("Enter the web address (URL) to report.", code="empty")
+        raise URLRefused(gettext("Enter the web address (URL) to report."), code="empty")
     if len(text) > MAX_URL_LENGTH:
         raise URLRefused(
-            f"This URL is {len(text)} characters long; at most {MAX_URL_LENGTH} are accepted.",
+            gettext("This URL is %(length)d characters long; at most %(max)d are accepted.")
+            % {"length": len(text), "max": MAX_URL_LENGTH},
             code="too_long",
         )
     control = _CONTROL_CHARACTER.search(text)
     if control is not None:
         raise URLRefused(
-            f"The URL contains a control character (U+{ord(control[0]):04X}); paste the address "
-            "exactly as shown in the browser's address bar.",
+            gettext(
+                "The URL contains a control character (%(character)s); paste the address "
+                "exactly as shown in the browser's address bar."
+            )
+            % {"character": f"U+{ord(control[0]):04X}"},
             code="control_characters",
         )
     if _SURROGATE.search(text):
         raise URLRefused(
-            "The URL contains characters that are not valid text.", code="invalid_characters"
+            gettext("The URL contains characters that are not valid text."),
+            code="invalid_characters",
         )
 
 
@@ -202,8 +216,11 @@ def _split_scheme(text: str) -> tuple[str, str, bool]:
         scheme = match[1].lower()
         if scheme not in _DEFAULT_PORTS:
             raise URLRefused(
-                f'URLs with the "{_quote(scheme)}:" scheme are refused: only http:// and https:// '
-                "web addresses can be reported.",
+                gettext(
+                    'URLs with the "%(scheme)s:" scheme are refused: only http:// and https:// '
+                    "web addresses can be reported."
+                )
+                % {"scheme": _quote(scheme)},
                 code="scheme",
             )
         # Browsers read any run of slashes or backslashes after "http:" as the start of the host.
@@ -226,8 +243,10 @@ def _split_port(host_and_port: str) -> tuple[str, str]:
     after = host_and_port[close + 1 :]
     if close == -1 or (after and not after.startswith(":")):
         raise URLRefused(
-            f'The IPv6 address "{_quote(host_and_port)}" is not written as "[address]" or '
-            '"[address]:port".',
+            gettext(
+                'The IPv6 address "%(address)s" is not written as "[address]" or "[address]:port".'
+            )
+            % {"address": _quote(host_and_port)},
             code="host",
         )
     return host_and_port[: close + 1], after[1:]
@@ -238,11 +257,16 @@ def _canonical_port(port_text: str, scheme: str) -> str:
     if not port_text:
         return ""
     if not (port_text.isascii() and port_text.isdigit()):
-        raise URLRefused(f'The port "{_quote(port_text)}" is not a number.', code="port")
+        raise URLRefused(
+            gettext('The port "%(port)s" is not a number.') % {"port": _quote(port_text)},
+            code="port",
+        )
     port = int(port_text)
     if not 0 < port <= 65535:
         raise URLRefused(
-            f"The port {_quote(port_text)} is out of range: ports are 1 to 65535.", code="port"
+            gettext("The port %(port)s is out of range: ports are 1 to 65535.")
+            % {"port": _quote(port_text)},
+            code="port",
         )
     return "" if port == _DEFAULT_PORTS[scheme] else f":{port}"
 
@@ -250,7 +274,7 @@ def _canonical_port(port_text: str, scheme: str) -> str:
 def _canonical_host(host_text: str) -> tuple[str, str]:
     """Return the host as written in the canonical URL, and as stored (IPv6 without brackets)."""
     if not host_text:
-        raise URLRefused("The URL has no host name, such as example.com.", code="host")
+        raise URLRefused(gettext("The URL has no host name, such as example.com."), code="host")
     if host_text.startswith("["):
         address = _parse_ipv6(host_text[1:-1])
         _refuse_non_public(address)
@@ -265,14 +289,17 @@ def _canonical_host(host_text: str) -> tuple[str, str]:
         name = idna.uts46_remap(name, std3_rules=False)
     except (UnicodeError, idna.IDNAError):
         raise URLRefused(
-            f'The host name "{_quote(host_text)}" contains characters that are not allowed in '
-            "a domain name.",
+            gettext(
+                'The host name "%(host)s" contains characters that are not allowed in a domain '
+                "name."
+            )
+            % {"host": _quote(host_text)},
             code="host",
         ) from None
     # One trailing dot is the DNS root and names the same host.
     name = name.removesuffix(".")
     if not name:
-        raise URLRefused("The URL has no host name, such as example.com.", code="host")
+        raise URLRefused(gettext("The URL has no host name, such as example.com."), code="host")
     labels = name.split(".")
     if _NUMERIC_LABEL.fullmatch(labels[-1]):
         address = _parse_ipv4(labels, name)
@@ -289,7 +316,10 @@ def _parse_ipv6(text: str) -> ipaddress.IPv6Address:
             return ipaddress.IPv6Address(text)
         except ValueError:
             pass
-    raise URLRefused(f'"[{_quote(text)}]" is not a valid IPv6 address.', code="host")
+    raise URLRefused(
+        gettext('"[%(address)s]" is not a valid IPv6 address.') % {"address": _quote(text)},
+        code="host",
+    )
 
 
 def _format_ipv6(address: ipaddress.IPv6Address) -> str:
@@ -327,7 +357,8 @@ def _parse_ipv4(labels: list[str], name: str) -> ipaddress.IPv4Address:
         or numbers[-1] >= 256 ** (5 - len(numbers))
     ):
         raise URLRefused(
-            f'The host "{_quote(name)}" looks like a numeric IP address but is not a valid one.',
+            gettext('The host "%(host)s" looks like a numeric IP address but is not a valid one.')
+            % {"host": _quote(name)},
             code="host",
         )
     leading = sum(number << (8 * (3 - index)) for index, number in enumerate(numbers[:-1]))
@@ -349,8 +380,11 @@ def _refuse_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -
     reason = non_public_reason(address)
     if reason is not None:
         raise URLRefused(
-            f"The address {address} is {reason}; only addresses on the public internet can be "
-            "reported.",
+            gettext(
+                "The address %(address)s is %(reason)s; only addresses on the public internet "
+                "can be reported."
+            )
+            % {"address": address, "reason": reason},
             code="host",
         )
 
@@ -359,13 +393,17 @@ def _encode_domain(labels: list[str], name: str) -> str:
     """Validate a domain name and return it in punycode."""
     if labels[-1] == "localhost":
         raise URLRefused(
-            f'"{_quote(name)}" names the computer it is typed on, not a public web address.',
+            gettext('"%(host)s" names the computer it is typed on, not a public web address.')
+            % {"host": _quote(name)},
             code="host",
         )
     if len(labels) == 1:
         raise URLRefused(
-            f'"{_quote(name)}" is not a web address: a domain name has at least one dot, as in '
-            "example.com.",
+            gettext(
+                '"%(host)s" is not a web address: a domain name has at least one dot, as in '
+                "example.com."
+            )
+            % {"host": _quote(name)},
             code="host",
         )
     encoded = [_encode_label(label, name) for label in labels]
@@ -374,8 +412,11 @@ def _encode_domain(labels: list[str], name: str) -> str:
         raise _host_too_long(len(domain))
     if encoded[-1] == "onion" and not _ONION_SERVICE.fullmatch(encoded[-2]):
         raise URLRefused(
-            f'"{_quote(name)}" is not a valid Tor address: the part before ".onion" must be the '
-            "56-character (or old 16-character) service name.",
+            gettext(
+                '"%(host)s" is not a valid Tor address: the part before ".onion" must be the '
+                "56-character (or old 16-character) service name."
+            )
+            % {"host": _quote(name)},
             code="host",
         )
     return domain
@@ -383,7 +424,8 @@ def _encode_domain(labels: list[str], name: str) -> str:
 
 def _host_too_long(length: int) -> URLRefused:
     return URLRefused(
-        f"The host name is {length} characters long; domain names have at most {_MAX_HOST_LENGTH}.",
+        gettext("The host name is %(length)d characters long; domain names have at most %(max)d.")
+        % {"length": length, "max": _MAX_HOST_LENGTH},
         code="host",
     )
 
@@ -392,14 +434,20 @@ def _encode_label(label: str, name: str) -> str:
     if label.isascii():
         if not _ASCII_LABEL.fullmatch(label):
             raise URLRefused(
-                f'The host name "{_quote(name)}" is not valid: each part between dots must be 1 to '
-                "63 letters, digits or hyphens, and must not start or end with a hyphen.",
+                gettext(
+                    'The host name "%(host)s" is not valid: each part between dots must be 1 to '
+                    "63 letters, digits or hyphens, and must not start or end with a hyphen."
+                )
+                % {"host": _quote(name)},
                 code="host",
             )
         if label.startswith("xn--") and not _is_canonical_punycode(label):
             raise URLRefused(
-                f'The host name "{_quote(name)}" is not valid: its part "{label}" is not a valid '
-                "internationalised (xn--) label.",
+                gettext(
+                    'The host name "%(host)s" is not valid: its part "%(label)s" is not a valid '
+                    "internationalised (xn--) label."
+                )
+                % {"host": _quote(name), "label": label},
                 code="host",
             )
         return label
@@ -407,8 +455,11 @@ def _encode_label(label: str, name: str) -> str:
         return idna.alabel(label).decode("ascii")
     except idna.IDNAError:
         raise URLRefused(
-            f'The host name "{_quote(name)}" is not a valid internationalised domain name. If it '
-            'is real, enter it in its "xn--" form.',
+            gettext(
+                'The host name "%(host)s" is not a valid internationalised domain name. If it is '
+                'real, enter it in its "xn--" form.'
+            )
+            % {"host": _quote(name)},
             code="host",
         ) from None
 

@@ -3,10 +3,11 @@ import os
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 
 def _database_answers() -> bool:
@@ -61,3 +62,17 @@ def healthz(request):
         for name, detail in settings.HOTLINE_HEALTH_DETAILS.items():
             body[name] = _health_detail(detail)
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_POST
+def public_language_set(request):
+    """The public pages' language switch: Django's ``set_language`` (a cookie, then a redirect
+    back to ``next`` or the referring page when it is on this site), offering only the public
+    languages. Another language is refused, so no page is ever marked with a half-translated
+    one."""
+    if request.POST.get("language") not in settings.HOTLINE_PUBLIC_LANGUAGES:
+        return HttpResponseBadRequest(
+            "Choose one of: " + ", ".join(settings.HOTLINE_PUBLIC_LANGUAGES) + ".",
+            content_type="text/plain; charset=utf-8",
+        )
+    return set_language(request)

@@ -35,8 +35,6 @@ class PublicReportForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Description (optional)"),
-        help_text=_("Where on the page, in plain words. At most %(max)d characters.")
-        % {"max": DESCRIPTION_MAX_LENGTH},
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX_LENGTH}),
         required=False,
     )
@@ -44,6 +42,30 @@ class PublicReportForm(forms.Form):
         label=_("Your e-mail address (optional)"),
         help_text=_("Only if we may contact you. It is never passed to the hosting provider."),
         required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filled in per form, so that it is in the language of the request.
+        self.fields["description"].help_text = _(
+            "Where on the page, in plain words. At most %(max)d characters."
+        ) % {"max": DESCRIPTION_MAX_LENGTH}
+
+
+class ReporterStatusForm(forms.Form):
+    """What the reporter was shown when reporting; the selector does the checking."""
+
+    reference = forms.CharField(
+        label=_("Reference"),
+        help_text=_("As shown after you reported, for example HL-1A2B-3C4D."),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tracking_secret = forms.CharField(
+        label=_("Tracking secret"),
+        help_text=_("The long code shown once, below the reference."),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 

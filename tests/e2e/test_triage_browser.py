@@ -124,8 +124,8 @@ class Watched:
     """A page whose every request is recorded (the whole context's, popups included), with
     script errors and anything the Content-Security-Policy blocked, and numbered screenshots."""
 
-    def __init__(self, browser, artifacts: Path, name: str):
-        context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
+    def __init__(self, browser, artifacts: Path, name: str, locale: str = "en-US"):
+        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(TIMEOUT_MS)
         self.requested: list[str] = []
         self.problems: list[str] = []
@@ -261,8 +261,37 @@ def test_the_public_form_files_a_report_from_a_real_browser(live_server, browser
     page.fill('input[name="url"]', "https://uploads.example.com/p/123")
     watched.shot("filled")
     with page.expect_navigation():
-        page.locator('form [type="submit"]').click()
+        page.get_by_role("button", name="Send report").click()
     assert "your report was received" in page.title()
     assert re.search(r"\bHL-[0-9A-Z]{4}-[0-9A-Z]{4}\b", page.locator("body").inner_text())
+    watched.shot("received")
+    watched.assert_stayed_home(origin, {"uploads.example.com"})
+
+
+def test_the_public_form_in_dutch_and_the_language_switch(live_server, browser, artifacts):
+    """A Dutch browser gets the Dutch form; the switch (a plain form, no script) changes the
+    language and stays on the page; a report filed in Dutch is confirmed in Dutch."""
+    origin = live_server.url.replace("://localhost:", "://127.0.0.1:")
+    watched = Watched(browser, artifacts, "public-form-nl", locale="nl-NL")
+    page = watched.page
+    page.goto(f"{origin}/report/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert (
+        page.locator("h1").inner_text()
+        == "Materiaal van seksueel kindermisbruik op internet melden"
+    )
+    watched.shot("dutch")
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.url == f"{origin}/report/"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("button", name="Send report").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Nederlands").click()
+    page.get_by_label("Webadres (URL)").fill("https://uploads.example.com/p/456")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Melding versturen").click()
+    assert page.title() == "Dank u wel: uw melding is ontvangen"
+    assert "Uw kenmerk:" in page.locator("body").inner_text()
     watched.shot("received")
     watched.assert_stayed_home(origin, {"uploads.example.com"})
