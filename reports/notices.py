@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from hotline.classification import CLASSIFICATION_CODES, classification_legend
 from hotline.url import defang
 from reports import deadlines
 from reports.models import Channel, DeliveryAlert, MessageItem, Notice, OutgoingMessage
@@ -133,6 +134,11 @@ def _entry(item: MessageItem, at) -> dict:
         "report": report,
         "url": report.canonical_url,
         "url_defanged": defang(report.canonical_url),
+        "legend": (
+            classification_legend(report.industry_category)
+            if report.industry_category in CLASSIFICATION_CODES
+            else ""
+        ),
         "deadline": deadline,
         "deadline_utc": _utc(deadline) if deadline else "",
         "sent_utc": _utc(notice.handed_off_at) if notice.handed_off_at else "",
