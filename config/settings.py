@@ -294,6 +294,9 @@ HOTLINE_PUBLIC_INTAKE_RATE = env.str("HOTLINE_PUBLIC_INTAKE_RATE", default="30/m
 HOTLINE_PARTNER_RATE = env.str("HOTLINE_PARTNER_RATE", default="120/min")
 HOTLINE_STATUS_RATE = env.str("HOTLINE_STATUS_RATE", default="60/min")
 HOTLINE_PROVIDER_RATE = env.str("HOTLINE_PROVIDER_RATE", default="600/min")
+# The one-click answer page: requests (views and answers) per client address, and per link.
+HOTLINE_ANSWER_PAGE_RATE = env.str("HOTLINE_ANSWER_PAGE_RATE", default="60/min")
+HOTLINE_ANSWER_LINK_RATE = env.str("HOTLINE_ANSWER_LINK_RATE", default="60/min")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -308,6 +311,8 @@ REST_FRAMEWORK = {
         "partner": HOTLINE_PARTNER_RATE,
         "report_status": HOTLINE_STATUS_RATE,
         "provider": HOTLINE_PROVIDER_RATE,
+        "answer_page": HOTLINE_ANSWER_PAGE_RATE,
+        "answer_link": HOTLINE_ANSWER_LINK_RATE,
     },
     "EXCEPTION_HANDLER": "hotline.api.exception_handler",
     # Behind a reverse proxy, how many X-Forwarded-For hops to trust for throttling.

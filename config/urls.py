@@ -5,11 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hotline.views import healthz, healthz_live
 from reports.dashboard import sla_dashboard
-from reports.views import clock_healthz, report_form
+from reports.views import clock_healthz, notice_answer_page, report_form
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="report-form", permanent=False)),
     path("report/", report_form, name="report-form"),
+    path("notice/<str:token>/", notice_answer_page, name="notice-answer"),
     path("api/v1/", include("reports.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
