@@ -7,7 +7,9 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from hotline.actors import Actor
@@ -476,3 +478,15 @@ def test_one_client_is_throttled_across_tokens_and_posts_count(sent, three_a_min
     assert notice.status == Notice.Status.OPEN
     elsewhere = Client(REMOTE_ADDR="203.0.113.9")
     assert elsewhere.get(path).status_code == 200  # another client: the link's 2nd request
+
+
+def test_the_page_s_queries_do_not_grow_with_its_notices(provider, actor, clock):
+    def queries(count: int) -> int:
+        reports = [ActionableReportFactory(provider=provider) for _ in range(count)]
+        notices_mail(*reports, actor=actor)
+        path = link_for(provider.abuse_email)
+        with CaptureQueriesContext(connection) as captured:
+            assert Client().get(path).status_code == 200
+        return len(captured)
+
+    assert queries(1) == queries(5)
