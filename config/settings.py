@@ -502,11 +502,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Logging: request lines and errors, never reporters' free text or addresses ------------
+# --- Logging: request lines and errors, never reporters' free text or addresses, nor the
+# answer page's tokens ------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"answer_tokens": {"()": "hotline.log_redaction.AnswerTokenRedaction"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["answer_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

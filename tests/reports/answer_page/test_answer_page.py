@@ -2,6 +2,8 @@
 the notice e-mail. The notices are sent through the workflow and the outbox, and the link is taken
 from the e-mail that reached the locmem backend."""
 
+import io
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -13,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from hotline.actors import Actor
+from hotline.log_redaction import AnswerTokenRedaction
 from hotline.throttling import AnswerLinkThrottle
 from hotline.url import defang
 from reports import workflow
@@ -490,3 +493,23 @@ def test_the_page_s_queries_do_not_grow_with_its_notices(provider, actor, clock)
         return len(captured)
 
     assert queries(1) == queries(5)
+
+
+def test_the_log_never_carries_a_token(sent, monkeypatch):
+    """Django logs every 4xx with its path; the service's log handler leaves the token out."""
+    [console] = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, AnswerTokenRedaction) for f in handler.filters)
+    ]
+    monkeypatch.setattr(console, "stream", io.StringIO())
+    path, _ = sent
+    client = csrf_client()
+    token = page_token(client, path)
+
+    post_form(client, path, {"csrfmiddlewaretoken": token, "notice": "999999", "answer": "removed"})
+    Client().get("/notice/" + "0" * 64 + "/")
+
+    logged = console.stream.getvalue()
+    assert logged.count("Not Found: /notice/<token>/") == 2
+    assert path.split("/")[2] not in logged and "0" * 64 not in logged
