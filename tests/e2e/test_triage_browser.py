@@ -21,16 +21,24 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from hotline.actors import Actor
 from hotline.roles import roles_sync
-from reports import deadlines, hosting, notices
+from reports import deadlines, hosting, notices, workflow
 from reports.management.commands import demo_data
 from reports.models import Notice, Report, ReportStatus
-from tests.reports.factories import notice_hand_off
+from reports.outbox import outbox_drain
+from tests.reports.factories import (
+    ActionableReportFactory,
+    ProviderFactory,
+    StaffUserFactory,
+    notice_hand_off,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.axes, pytest.mark.django_db(transaction=True)]
 
@@ -56,18 +64,23 @@ PROVIDER = "Example Images BV"
 TIMEOUT_MS = 10_000
 
 
-def hand_off(reference: str) -> None:
-    """Deliver the report's notice, in a thread: the browser's event loop runs in this one, and
+def in_thread(work):
+    """Run ORM work in a thread of its own: the browser's event loop runs in this one, and
     Django's ORM refuses to run inside an event loop."""
 
-    def deliver():
+    def run():
         try:
-            notice_hand_off(Notice.objects.get(report__reference=reference))
+            return work()
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(deliver).result()
+        return pool.submit(run).result()
+
+
+def hand_off(reference: str) -> None:
+    """Deliver the report's notice (in a thread, see in_thread)."""
+    in_thread(lambda: notice_hand_off(Notice.objects.get(report__reference=reference)))
 
 
 @pytest.fixture
@@ -269,30 +282,10 @@ def test_the_public_form_files_a_report_from_a_real_browser(live_server, browser
     watched.assert_stayed_home(origin, {"uploads.example.com"})
 
 
-def in_thread(work):
-    """Run ORM work in a thread of its own (the browser's event loop runs in this one)."""
-
-    def run():
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
-
-
 @pytest.fixture
 def answer_link(live_server, settings):
     """A notice e-mailed through the outbox to a provider without an API key; the live server's
     answer-page link as the e-mail gives it, with the notice. Made before the browser starts."""
-    from django.core import mail
-
-    from hotline.actors import Actor
-    from reports import workflow
-    from reports.outbox import outbox_drain
-    from tests.reports.factories import ActionableReportFactory, ProviderFactory, StaffUserFactory
-
     origin = live_server.url.replace("://localhost:", "://127.0.0.1:")
     settings.HOTLINE_PUBLIC_URL = origin
     roles_sync()  # transactional tests flush the groups a migrate made
