@@ -308,6 +308,9 @@ HOTLINE_PUBLIC_INTAKE_RATE = env.str("HOTLINE_PUBLIC_INTAKE_RATE", default="30/m
 HOTLINE_PARTNER_RATE = env.str("HOTLINE_PARTNER_RATE", default="120/min")
 HOTLINE_STATUS_RATE = env.str("HOTLINE_STATUS_RATE", default="60/min")
 HOTLINE_PROVIDER_RATE = env.str("HOTLINE_PROVIDER_RATE", default="600/min")
+# The one-click answer page: requests (views and answers) per client address, and per link.
+HOTLINE_ANSWER_PAGE_RATE = env.str("HOTLINE_ANSWER_PAGE_RATE", default="60/min")
+HOTLINE_ANSWER_LINK_RATE = env.str("HOTLINE_ANSWER_LINK_RATE", default="60/min")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -322,6 +325,8 @@ REST_FRAMEWORK = {
         "partner": HOTLINE_PARTNER_RATE,
         "report_status": HOTLINE_STATUS_RATE,
         "provider": HOTLINE_PROVIDER_RATE,
+        "answer_page": HOTLINE_ANSWER_PAGE_RATE,
+        "answer_link": HOTLINE_ANSWER_LINK_RATE,
     },
     "EXCEPTION_HANDLER": "hotline.api.exception_handler",
     # Behind a reverse proxy, how many X-Forwarded-For hops to trust for throttling.
@@ -522,11 +527,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Logging: request lines and errors, never reporters' free text or addresses ------------
+# --- Logging: request lines and errors, never reporters' free text or addresses, nor the
+# answer page's tokens ------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"answer_tokens": {"()": "hotline.log_redaction.AnswerTokenRedaction"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["answer_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

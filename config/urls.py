@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hotline.views import healthz, healthz_live, public_language_set
 from reports.dashboard import sla_dashboard
-from reports.views import clock_healthz, report_form, report_status
+from reports.views import clock_healthz, notice_answer_page, report_form, report_status
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="report-form", permanent=False)),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("report/status/", report_status, name="report-status"),
     # In place of django.conf.urls.i18n's set_language: the same view, public languages only.
     path("i18n/setlang/", public_language_set, name="set_language"),
+    path("notice/<str:token>/", notice_answer_page, name="notice-answer"),
     path("api/v1/", include("reports.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -32,3 +32,14 @@ class Actor:
             label=f"{api_key._meta.model_name}:{api_key.prefix}",
             provider_id=getattr(api_key, "provider_id", None),
         )
+
+    @classmethod
+    def provider_link(cls, provider) -> "Actor":
+        """The provider answering through the personal link in a notice e-mail (the answer page).
+        The link is a key bound to one provider, so it acts under the API key's rules; the label
+        says how the answer came."""
+        return cls(
+            kind="api_key",
+            label=f"answer page ({provider.name})"[:200],
+            provider_id=provider.pk,
+        )

@@ -78,13 +78,16 @@ class FailSafeRateThrottle(SimpleRateThrottle):
     cache = throttle_cache
 
 
+def _keyed_hash(ident: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), ident.encode(), hashlib.sha256).hexdigest()
+
+
 class HashedClientRateThrottle(FailSafeRateThrottle):
     """Per client address, kept in the cache as an HMAC of the address under SECRET_KEY."""
 
     def get_cache_key(self, request, view):
-        ident = self.get_ident(request)
-        digest = hmac.new(settings.SECRET_KEY.encode(), ident.encode(), hashlib.sha256)
-        return self.cache_format % {"scope": self.scope, "ident": digest.hexdigest()}
+        ident = _keyed_hash(self.get_ident(request))
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class PublicIntakeThrottle(HashedClientRateThrottle):
@@ -110,3 +113,20 @@ class PartnerThrottle(APIKeyRateThrottle):
 
 class ProviderThrottle(APIKeyRateThrottle):
     scope = "provider"
+
+
+class AnswerPageClientThrottle(HashedClientRateThrottle):
+    """The one-click answer page, per client address."""
+
+    scope = "answer_page"
+
+
+class AnswerLinkThrottle(FailSafeRateThrottle):
+    """The one-click answer page, per link (the URL's ``token``, kept as an HMAC): a link that
+    leaked is not hammered from many addresses either."""
+
+    scope = "answer_link"
+
+    def get_cache_key(self, request, view):
+        token = request.resolver_match.kwargs["token"]
+        return self.cache_format % {"scope": self.scope, "ident": _keyed_hash(token)}

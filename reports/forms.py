@@ -1,8 +1,12 @@
+from datetime import UTC
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.validators import country_code_clean
+from reports.answers import ANSWER_DISPUTE, ANSWER_REMOVED, NOTICE_ANSWERS
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
     Escalation,
@@ -174,3 +178,34 @@ class HostingMoveDismissForm(TransitionForm):
         max_length=500,
         help_text="Why the notice keeps running (e.g. the old host still serves it).",
     )
+
+
+class NoticeAnswerForm(forms.Form):
+    """A provider's answer to one notice on the one-click answer page (reports/answers.py)."""
+
+    answer = forms.ChoiceField(choices=[(answer, answer) for answer in NOTICE_ANSWERS])
+    # A browser's datetime-local field: the time in UTC, as the page says (TIME_ZONE is UTC).
+    removed_at = forms.DateTimeField(required=False)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, notice: Notice, **kwargs):
+        self.notice = notice
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        answer = data.get("answer")
+        if answer == ANSWER_DISPUTE and "reason" not in self.errors and not data.get("reason"):
+            self.add_error("reason", _("Give the reason for the dispute."))
+        removed_at = data.get("removed_at")
+        if answer == ANSWER_REMOVED and removed_at is not None:
+            handed_off_at = self.notice.handed_off_at
+            if removed_at > timezone.now():
+                self.add_error("removed_at", _("The removal time is in the future."))
+            elif handed_off_at is not None and removed_at < handed_off_at:
+                self.add_error(
+                    "removed_at",
+                    _("The removal time is before the notice reached you (%(sent)s UTC).")
+                    % {"sent": handed_off_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")},
+                )
+        return data

@@ -338,7 +338,8 @@ def _attempt_claim(message_id: int) -> OutgoingMessage | None:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            OutgoingMessage.objects.select_for_update(skip_locked=True)
+            # The message row only (PostgreSQL cannot lock the nullable side of the provider join).
+            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 pk=message_id,
                 status__in=(Status.PENDING, Status.SENDING),

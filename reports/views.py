@@ -1,22 +1,40 @@
 """The public pages (plain HTML, work without JavaScript: the report form and the reporter's
-status page, in the visitor's public language) and the clock's health."""
+status page, in the visitor's public language), the providers' one-click answer page (in the
+provider's language), and the clock's health."""
+
+import math
+from datetime import UTC
+from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.actors import Actor
+from hotline.errors import DomainError
 from hotline.languages import in_public_language
-from hotline.throttling import PublicIntakeThrottle, ReportStatusThrottle
-from reports.forms import PublicReportForm, ReporterStatusForm
+from hotline.throttling import (
+    AnswerLinkThrottle,
+    AnswerPageClientThrottle,
+    PublicIntakeThrottle,
+    ReportStatusThrottle,
+)
+from reports.answers import ANSWER_ACKNOWLEDGE, ANSWER_REMOVED, notice_answer
+from reports.forms import NoticeAnswerForm, PublicReportForm, ReporterStatusForm
 from reports.intake import report_submit, submission_clean
-from reports.models import Channel
+from reports.models import Channel, Notice
+from reports.notices import message_reference
+from reports.selectors.answer_page import answer_link_find, answer_link_notice, answer_page_entries
 from reports.selectors.clock import clock_health
 from reports.selectors.reporter import report_status_for_reporter
+from reports.workflow import NoticeClosed
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,3 +116,129 @@ def clock_healthz(request):
     if health.stalled:
         body["detail"] = f"Clock stalled: {health.detail}."
     return JsonResponse(body, status=503 if health.stalled else 200)
+
+
+# --- the one-click answer page ----------------------------------------------------------------
+
+
+def _secret_url(view):
+    """Headers for a page whose URL is a secret: nothing keeps or passes it on."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        # same-origin (the site's policy, restated): the URL never goes to another site, and the
+        # page's own posts keep their Origin, so Django's CSRF check stays whole.
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        add_never_cache_headers(response)  # Cache-Control: ... no-store ...
+        return response
+
+    return wrapper
+
+
+@_secret_url
+@require_http_methods(["GET", "POST"])
+def notice_answer_page(request, token):
+    """A provider's notices from one message, answered without an account: GET shows them and
+    never changes anything (mail scanners open links); each answer is a POST that redirects
+    back here with what was recorded."""
+    for throttle in (AnswerPageClientThrottle(), AnswerLinkThrottle()):
+        if not throttle.allow_request(request, None):
+            response = render(request, "reports/answer/throttled.html", status=429)
+            response["Retry-After"] = str(math.ceil(throttle.wait() or 1))
+            return response
+    link = answer_link_find(token)
+    if link is None:  # unknown or expired: one answer, in the asker's language
+        return render(
+            request,
+            "reports/answer/link_invalid.html",
+            {"org_email": settings.HOTLINE_ORG_EMAIL},
+            status=404,
+        )
+    language = link.provider.language
+    with translation.override(language):
+        if request.method == "POST":
+            response = _answer_record(request, link)
+        else:
+            response = _answer_page(request, link)
+    response["Content-Language"] = language
+    return response
+
+
+def _answer_page(request, link, *, status=200, not_found=False):
+    context = {
+        "provider": link.provider,
+        "entries": answer_page_entries(link),
+        "message_ref": message_reference(link.message),
+        "not_found": not_found,
+        "org_name": settings.HOTLINE_ORG_NAME,
+        "org_email": settings.HOTLINE_ORG_EMAIL,
+        "api_docs": f"{settings.HOTLINE_PUBLIC_URL}/api/docs/",
+    }
+    return render(request, "reports/answer/page.html", context, status=status)
+
+
+def _answer_record(request, link):
+    notice = answer_link_notice(link, request.POST.get("notice", ""))
+    if notice is None:  # not on this page: another message's, another provider's, or none
+        return _answer_page(request, link, status=404, not_found=True)
+    reference = notice.report.reference
+    form = NoticeAnswerForm(request.POST, notice=notice)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(
+                    request,
+                    _("%(reference)s: nothing was recorded. %(why)s")
+                    % {"reference": reference, "why": error},
+                )
+        return HttpResponseRedirect(request.path)
+    answer = form.cleaned_data["answer"]
+    try:
+        answered = notice_answer(
+            link,
+            notice,
+            answer,
+            removed_at=form.cleaned_data["removed_at"],
+            reason=form.cleaned_data["reason"],
+        )
+    except NoticeClosed:
+        notice.refresh_from_db()
+        messages.error(
+            request,
+            _("%(reference)s is %(state)s: it can no longer be answered. Nothing was recorded.")
+            % {"reference": reference, "state": notice.get_status_display()},
+        )
+    except DomainError as error:
+        messages.error(
+            request,
+            _("%(reference)s: nothing was recorded. %(why)s")
+            % {"reference": reference, "why": error.message},
+        )
+    else:
+        messages.success(request, _answer_recorded(answer, answered, reference))
+    return HttpResponseRedirect(request.path)
+
+
+def _utc(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _answer_recorded(answer: str, notice: Notice, reference: str) -> str:
+    """What the provider is told was recorded, by the notice's state after its answer."""
+    if answer == ANSWER_REMOVED and notice.status == Notice.Status.REMOVED:
+        return _("Recorded: %(reference)s removed at %(at)s (UTC). Thank you.") % {
+            "reference": reference,
+            "at": _utc(notice.removed_at),
+        }
+    if answer == ANSWER_REMOVED:
+        return _(
+            "Recorded: you told us %(reference)s was removed at %(at)s (UTC). Our checks will "
+            "confirm it; the notice stays open until they find the content gone."
+        ) % {"reference": reference, "at": _utc(notice.removal_confirmed_at)}
+    if answer == ANSWER_ACKNOWLEDGE:
+        return _("Recorded: you acknowledged %(reference)s.") % {"reference": reference}
+    return _(
+        "Recorded: your dispute of %(reference)s. The hotline will review it and answer you."
+    ) % {"reference": reference}

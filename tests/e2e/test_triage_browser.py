@@ -7,7 +7,8 @@ confirms removal through its API over real HTTP, and the report page shows it re
 removal time. The public report form is posted from the browser too. Every request the browser
 makes is recorded: none may go to a reported URL's host, and all go to the live server; no script
 error and nothing blocked by the Content-Security-Policy. Screenshots of each step land in
-test-artifacts/e2e/.
+test-artifacts/e2e/. A provider without an API key answers "removed" from the link in its
+notice e-mail, on the one-click answer page.
 """
 
 import json
@@ -20,16 +21,24 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from hotline.actors import Actor
 from hotline.roles import roles_sync
-from reports import deadlines, hosting, notices
+from reports import deadlines, hosting, notices, workflow
 from reports.management.commands import demo_data
 from reports.models import Notice, Report, ReportStatus
-from tests.reports.factories import notice_hand_off
+from reports.outbox import outbox_drain
+from tests.reports.factories import (
+    ActionableReportFactory,
+    ProviderFactory,
+    StaffUserFactory,
+    notice_hand_off,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.axes, pytest.mark.django_db(transaction=True)]
 
@@ -55,18 +64,23 @@ PROVIDER = "Example Images BV"
 TIMEOUT_MS = 10_000
 
 
-def hand_off(reference: str) -> None:
-    """Deliver the report's notice, in a thread: the browser's event loop runs in this one, and
+def in_thread(work):
+    """Run ORM work in a thread of its own: the browser's event loop runs in this one, and
     Django's ORM refuses to run inside an event loop."""
 
-    def deliver():
+    def run():
         try:
-            notice_hand_off(Notice.objects.get(report__reference=reference))
+            return work()
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(deliver).result()
+        return pool.submit(run).result()
+
+
+def hand_off(reference: str) -> None:
+    """Deliver the report's notice (in a thread, see in_thread)."""
+    in_thread(lambda: notice_hand_off(Notice.objects.get(report__reference=reference)))
 
 
 @pytest.fixture
@@ -295,3 +309,63 @@ def test_the_public_form_in_dutch_and_the_language_switch(live_server, browser, 
     assert "Uw kenmerk:" in page.locator("body").inner_text()
     watched.shot("received")
     watched.assert_stayed_home(origin, {"uploads.example.com"})
+
+
+@pytest.fixture
+def answer_link(live_server, settings):
+    """A notice e-mailed through the outbox to a provider without an API key; the live server's
+    answer-page link as the e-mail gives it, with the notice. Made before the browser starts."""
+    origin = live_server.url.replace("://localhost:", "://127.0.0.1:")
+    settings.HOTLINE_PUBLIC_URL = origin
+    roles_sync()  # transactional tests flush the groups a migrate made
+    analyst = Actor.for_user(StaffUserFactory(username="ann", role="analyst"))
+    provider = ProviderFactory(name=PROVIDER, abuse_email="abuse@images.example")
+    report = ActionableReportFactory(provider=provider, submitted_url=URL)
+    notice = workflow.report_send_notice(report.pk, actor=analyst)
+    outbox_drain()
+    [email] = mail.outbox
+    [link] = re.findall(re.escape(origin) + r"/notice/[0-9a-f]{64}/", email.body)
+    return {"origin": origin, "link": link, "notice": notice.pk, "reference": report.reference}
+
+
+def test_a_provider_answers_removed_from_the_link_in_its_email(answer_link, browser, artifacts):
+    """The page shows the URL defanged and the exact one to copy (never as a link), the copy
+    button copies it exactly, and "Removed" posts (Django's own CSRF check) and comes back saying
+    what was recorded."""
+    origin, reference = answer_link["origin"], answer_link["reference"]
+    watched = Watched(browser, artifacts, "answer-page")
+    page = watched.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page.goto(answer_link["link"])
+    section = page.locator(f"#notice-{answer_link['notice']}")
+    assert reference in section.locator("h2").inner_text()
+    assert section.locator("code").first.inner_text() == DEFANGED
+    assert section.locator("input[readonly]").input_value() == URL
+    assert page.locator(f'a[href*="{URL}"], img, iframe').count() == 0
+    watched.shot("open")
+
+    section.get_by_role("button", name="Copy the exact URL").click()
+    section.locator(".copy-status").filter(has_text="Copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == URL
+
+    with page.expect_navigation():
+        section.get_by_role("button", name="Removed").click()
+    assert page.url == answer_link["link"]  # POST, then redirected back here
+    recorded = page.locator(".messages li.success").inner_text()
+    assert recorded.startswith(f"Recorded: {reference} removed at ")
+    assert "removed: closed, nothing more to do" in section.inner_text()
+    assert section.get_by_role("button").count() == 0
+    watched.shot("removed")
+
+    def audit():
+        notice = Notice.objects.get(pk=answer_link["notice"])
+        event = notice.report.events.latest("id")
+        return notice.status, notice.report.status, event.verb, event.actor_label
+
+    assert in_thread(audit) == (
+        Notice.Status.REMOVED,
+        ReportStatus.REMOVED,
+        "confirm_removal",
+        f"answer page ({PROVIDER})",
+    )
+    watched.assert_stayed_home(origin, {"images.example.com"})
