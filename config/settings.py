@@ -50,7 +50,6 @@ else:
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "hotline",
     "reports",
+    # After the apps: their admin templates (the delivery-alert banner's base_site) come first.
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context_processors.delivery_alerts",
             ],
         },
     },
