@@ -39,6 +39,7 @@ from hotline.models import (
     ProviderDomain,
     ProviderNetwork,
 )
+from hotline.provider_tools import provider_tool_register, provider_tools
 from hotline.validators import domain_suffix_clean
 
 # The library's generic key model is not used: every key belongs to a partner (or provider).
@@ -63,6 +64,23 @@ class PartnerHotlineAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [PartnerAPIKeyInline]
+
+
+@provider_tool_register
+def _webhook_secret_tool(request, provider) -> list[dict]:
+    if not request.user.has_perm("hotline.change_provider"):
+        return []
+    return [
+        {
+            "label": _("New webhook secret"),
+            "url": reverse("admin:hotline_provider_webhook_secret", args=[provider.pk]),
+            "help": _(
+                "Replaces the signing secret: shown once on the next page; the provider's "
+                "receiver must be given it before the next webhook delivery."
+            ),
+            "post": True,
+        }
+    ]
 
 
 def _suffix_clean(value: str) -> str:
@@ -199,31 +217,11 @@ class ProviderAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def provider_actions(self, request, provider) -> list[dict]:
-        """The buttons above the provider's form: each a POST to ``url``."""
-        if not request.user.has_perm("hotline.change_provider"):
-            return []
-        return [
-            {
-                "label": _("New webhook secret"),
-                "url": reverse("admin:hotline_provider_webhook_secret", args=[provider.pk]),
-                "help": _(
-                    "Replaces the signing secret: shown once on the next page; the provider's "
-                    "receiver must be given it before the next webhook delivery."
-                ),
-            }
-        ]
-
-    def provider_links(self, request, provider) -> list[dict]:
-        """Links above the provider's form (``label``, ``url``)."""
-        return []
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         provider = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if provider is not None:
-            extra_context["provider_actions"] = self.provider_actions(request, provider)
-            extra_context["provider_links"] = self.provider_links(request, provider)
+            extra_context["provider_tools"] = provider_tools(request, provider)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def webhook_secret_view(self, request, object_id):

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from hotline.actors import Actor
-from hotline.admin import ProviderAdmin
 from hotline.errors import DomainError
 from hotline.models import Provider
 from hotline.pagination import EstimatedCountPaginator
+from hotline.provider_tools import provider_tool_register
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
 from reports.models import (
@@ -647,43 +647,22 @@ class OutgoingMessageAdmin(ReadOnlyAdmin):
             return obj.next_attempt_at
         return None
 
-
-class ProviderDeliveryAdmin(ProviderAdmin):
-    """The directory's provider page, with what the outbox adds: a test delivery on the
-    provider's channels and a link to its messages."""
-
     def get_urls(self):
         test = self.admin_site.admin_view(self.test_delivery_view)
         return [
-            path("<int:object_id>/test-delivery/", test, name="hotline_provider_test_delivery"),
+            path(
+                "test-delivery/<int:provider_id>/",
+                test,
+                name="reports_outgoingmessage_test_delivery",
+            ),
             *super().get_urls(),
         ]
 
-    def provider_actions(self, request, provider) -> list[dict]:
-        actions = super().provider_actions(request, provider)
-        if request.user.has_perm("hotline.change_provider"):
-            actions.append(
-                {
-                    "label": _("Test delivery"),
-                    "url": reverse("admin:hotline_provider_test_delivery", args=[provider.pk]),
-                    "help": _(
-                        "Sends a test message on each of the provider's channels now; whether "
-                        "it went shows in its messages."
-                    ),
-                }
-            )
-        return actions
-
-    def provider_links(self, request, provider) -> list[dict]:
-        return [
-            *super().provider_links(request, provider),
-            {"label": _("Its messages (the outbox)"), "url": provider_messages_url(provider.pk)},
-        ]
-
-    def test_delivery_view(self, request, object_id):
+    def test_delivery_view(self, request, provider_id):
+        """The provider page's "Test delivery" (posted there, answered back there)."""
         if request.method != "POST":
-            return redirect("admin:hotline_provider_change", object_id)
-        provider = get_object_or_404(Provider, pk=object_id)
+            return redirect("admin:hotline_provider_change", provider_id)
+        provider = get_object_or_404(Provider, pk=provider_id)
         if not request.user.has_perm("hotline.change_provider"):
             raise PermissionDenied
         queued = outbox.provider_test_delivery(provider.pk, actor=Actor.for_user(request.user))
@@ -707,8 +686,31 @@ def provider_messages_url(provider_id: int) -> str:
     return f"{changelist}?provider__id__exact={provider_id}"
 
 
-admin.site.unregister(Provider)
-admin.site.register(Provider, ProviderDeliveryAdmin)
+@provider_tool_register
+def _delivery_tools(request, provider) -> list[dict]:
+    """On the provider's page: its messages, and (supervisors) a test delivery."""
+    tools = [
+        {
+            "label": _("Its messages (the outbox)"),
+            "url": provider_messages_url(provider.pk),
+            "help": "",
+            "post": False,
+        }
+    ]
+    if request.user.has_perm("hotline.change_provider"):
+        tools.append(
+            {
+                "label": _("Test delivery"),
+                "url": reverse("admin:reports_outgoingmessage_test_delivery", args=[provider.pk]),
+                "help": _(
+                    "Sends a test message on each of the provider's channels now; whether it "
+                    "went shows in its messages."
+                ),
+                "post": True,
+            }
+        )
+    return tools
+
 
 # The admin index opens with the analysts' queues and their counts.
 admin.site.index_template = "admin/triage_index.html"

@@ -19,7 +19,7 @@ def post(client, url: str):
 
 
 def delivery_test_url(provider) -> str:
-    return f"/admin/hotline/provider/{provider.pk}/test-delivery/"
+    return f"/admin/reports/outgoingmessage/test-delivery/{provider.pk}/"
 
 
 # --- test delivery ----------------------------------------------------------------------------

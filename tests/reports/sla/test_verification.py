@@ -326,7 +326,7 @@ def test_the_new_columns_come_after_the_old_ones():
         "repeat_notices",
         "time_to_act_median_seconds",
     ]
-    assert COLUMNS[11:] == [
+    assert COLUMNS[11:17] == [
         "removed_verified",
         "removed_claimed_only",
         "claims_contested",
@@ -334,6 +334,7 @@ def test_the_new_columns_come_after_the_old_ones():
         "verified_removal_p90_seconds",
         "reappearances_30d",
     ]
+    assert COLUMNS[17:] == ["contact_failures"]
 
 
 def test_the_dashboard_shows_how_the_removals_are_known(verification_dataset, subtests):
