@@ -51,7 +51,6 @@ else:
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +68,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "hotline",
     "reports",
+    # After the apps: their admin templates (the delivery-alert banner's base_site) come first.
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hotline.languages.public_languages",
+                "reports.context_processors.delivery_alerts",
             ],
         },
     },

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -19,8 +20,10 @@ from hotline.directory import (
     host_rule_record,
     host_rule_state,
     host_rule_target_problem,
+    provider_channel_problems,
     provider_state,
     provider_update_record,
+    provider_webhook_secret_rotate,
 )
 from hotline.errors import DomainError
 from hotline.models import (
@@ -36,6 +39,7 @@ from hotline.models import (
     ProviderDomain,
     ProviderNetwork,
 )
+from hotline.provider_tools import provider_tool_register, provider_tools
 from hotline.validators import domain_suffix_clean
 
 # The library's generic key model is not used: every key belongs to a partner (or provider).
@@ -60,6 +64,23 @@ class PartnerHotlineAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [PartnerAPIKeyInline]
+
+
+@provider_tool_register
+def _webhook_secret_tool(request, provider) -> list[dict]:
+    if not request.user.has_perm("hotline.change_provider"):
+        return []
+    return [
+        {
+            "label": _("New webhook secret"),
+            "url": reverse("admin:hotline_provider_webhook_secret", args=[provider.pk]),
+            "help": _(
+                "Replaces the signing secret: shown once on the next page; the provider's "
+                "receiver must be given it before the next webhook delivery."
+            ),
+            "post": True,
+        }
+    ]
 
 
 def _suffix_clean(value: str) -> str:
@@ -112,14 +133,61 @@ class ProviderASNInline(admin.TabularInline):
     extra = 1
 
 
+class ProviderForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        problems = provider_channel_problems(
+            cleaned.get("channel", ""), cleaned.get("webhook_url", "")
+        )
+        subjects = {"channel": _("The channel"), "webhook_url": _("The webhook URL")}
+        for name, problem in problems.items():
+            if name not in self.errors:
+                self.add_error(name, f"{subjects[name]} {problem}.")
+        return cleaned
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    """Changes are audited: who changed where notices go (abuse address, deadline, ranges)."""
+    """Changes are audited: who changed where notices go (abuse address, channel, endpoint,
+    deadline, ranges). The webhook secret is never shown again after the page that made it."""
 
-    list_display = ("name", "country", "abuse_email", "deadline_hours", "active")
-    list_filter = ("active", "country")
+    form = ProviderForm
+    list_display = (
+        "name",
+        "country",
+        "abuse_email",
+        "channel",
+        "language",
+        "deadline_hours",
+        "active",
+    )
+    list_filter = ("active", "channel", "country")
     search_fields = ("name", "domains__suffix")
     inlines = [ProviderDomainInline, ProviderNetworkInline, ProviderASNInline]
+    change_form_template = "admin/hotline/provider/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("name", "country", "deadline_hours", "active")}),
+        (
+            _("Delivery"),
+            {
+                "fields": (
+                    "abuse_email",
+                    "escalation_email",
+                    "channel",
+                    "webhook_url",
+                    "webhook_secret_state",
+                    "language",
+                )
+            },
+        ),
+    )
+    readonly_fields = ("webhook_secret_state",)
+
+    @admin.display(description=_("webhook secret"))
+    def webhook_secret_state(self, obj):
+        if obj.webhook_secret:
+            return _("set (shown once when it was made; make a new one to replace it)")
+        return _("none yet: webhook deliveries cannot be signed until one is made")
 
     def save_model(self, request, obj, form, change):
         # Read before the form's values are saved; recorded once the inlines are saved too.
@@ -137,6 +205,44 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: reports and notices point at providers
+
+    def get_urls(self):
+        rotate = self.admin_site.admin_view(self.webhook_secret_view)
+        return [
+            path(
+                "<int:object_id>/webhook-secret/",
+                rotate,
+                name="hotline_provider_webhook_secret",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        provider = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if provider is not None:
+            extra_context["provider_tools"] = provider_tools(request, provider)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def webhook_secret_view(self, request, object_id):
+        if request.method != "POST":
+            return redirect("admin:hotline_provider_change", object_id)
+        provider = get_object_or_404(Provider, pk=object_id)
+        if not request.user.has_perm("hotline.change_provider"):
+            raise PermissionDenied
+        secret = provider_webhook_secret_rotate(provider.pk, actor=Actor.for_user(request.user))
+        # admin_view() marks the page no-store: no copy of the secret in a browser or proxy cache.
+        return TemplateResponse(
+            request,
+            "admin/hotline/provider/webhook_secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("New webhook secret"),
+                "opts": self.model._meta,
+                "original": provider,
+                "secret": secret,
+            },
+        )
 
 
 class HostRuleForm(forms.ModelForm):

@@ -10,8 +10,10 @@ left as they are.
 import ipaddress
 import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -19,10 +21,15 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
+from hotline import outside
 from hotline.actors import Actor
+from hotline.addresses import non_public_reason
 from hotline.errors import DomainError
+from hotline.integrations.webhooks import webhook_secret_generate
 from hotline.models import (
+    NOTICE_LANGUAGES,
     Agency,
+    DeliveryChannels,
     HostRule,
     PartnerHotline,
     Provider,
@@ -31,11 +38,13 @@ from hotline.models import (
     ProviderDomain,
     ProviderNetwork,
 )
+from hotline.secrets import secret_encrypt
 from hotline.validators import country_code_clean, directory_name, domain_suffix_clean
 
 LINE = "__line__"
 MAX_ASN = 4_294_967_295
 SECTIONS = ("providers", "partners", "agencies", "host_rules")
+LANGUAGES = [code for code, _name in NOTICE_LANGUAGES]
 SINGULAR = {
     "providers": "provider",
     "partners": "partner",
@@ -62,12 +71,57 @@ def provider_state(provider: Provider) -> dict:
         "name": provider.name,
         "country": provider.country,
         "abuse_email": provider.abuse_email,
+        "escalation_email": provider.escalation_email,
+        "channel": provider.channel,
+        "webhook_url": provider.webhook_url,
+        "language": provider.language,
         "deadline_hours": provider.deadline_hours,
         "active": provider.active,
         "asns": sorted(provider.asns.values_list("asn", flat=True)),
         "domains": sorted(provider.domains.values_list("suffix", flat=True)),
         "networks": sorted(provider.networks.values_list("cidr", flat=True)),
     }
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """What is wrong with a provider's webhook endpoint, as a phrase; None if nothing. HTTPS only
+    in production (plain HTTP outside it, for the sandbox's stand-ins), and never an address
+    literal that is not on the public internet (the documentation ranges count as public in the
+    sandbox)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return "is not a URL"
+    schemes = ("https",) if settings.PRODUCTION else ("https", "http")
+    if parts.scheme not in schemes:
+        return "must start with https://" if settings.PRODUCTION else "must be an http(s) URL"
+    if not host:
+        return "has no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry a user name or password (the signature authenticates)"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: its addresses are checked at every delivery
+    reason = non_public_reason(address, documentation_admitted=outside.documentation_admitted())
+    return f"names {address}, {reason}" if reason else None
+
+
+def provider_channel_problems(channel: str, webhook_url: str) -> dict[str, str]:
+    """Problems with how a provider is reached, by field: a webhook channel needs an endpoint,
+    and the endpoint must be one the service may call."""
+    problems = {}
+    if channel not in DeliveryChannels.values:
+        problems["channel"] = f"must be one of: {', '.join(DeliveryChannels.values)}"
+    elif channel != DeliveryChannels.EMAIL and not webhook_url:
+        problems["webhook_url"] = f"is required when the channel is {channel}"
+    if webhook_url:
+        problem = webhook_url_problem(webhook_url)
+        if problem:
+            problems["webhook_url"] = problem
+    return problems
 
 
 def provider_update_record(*, actor, before: dict | None, provider: Provider) -> None:
@@ -267,7 +321,26 @@ def _check_provider(entry, errors) -> dict:
         "asns": sorted({_asn(a, errors) for a in _list(entry, "asns", errors)} - {0}),
         "deadline_hours": deadline,
         "active": _bool(entry, "active", errors),
+        **_check_delivery(entry, errors),
     }
+
+
+def _check_delivery(entry, errors) -> dict:
+    """How the provider is reached; the webhook secret is never in a file (it is made in the
+    admin and shown once)."""
+    language = entry.get("language", "en")
+    if language not in LANGUAGES:
+        errors.append(f"language {language!r} must be one of: {', '.join(LANGUAGES)}")
+    clean = {
+        "channel": entry.get("channel", DeliveryChannels.EMAIL),
+        "escalation_email": _email(entry, "escalation_email", errors, required=False),
+        "webhook_url": _text(entry, "webhook_url", errors, required=False, max_length=500),
+        "language": language,
+    }
+    for name, problem in provider_channel_problems(clean["channel"], clean["webhook_url"]).items():
+        value = clean[name]
+        errors.append(f"{name} {value!r} {problem}" if value else f"{name} {problem}")
+    return clean
 
 
 def _check_partner(entry, errors) -> dict:
@@ -338,6 +411,10 @@ FIELDS = {
         "asns",
         "deadline_hours",
         "active",
+        "channel",
+        "escalation_email",
+        "webhook_url",
+        "language",
     },
     "partners": {"name", "countries", "contact_email", "active"},
     "agencies": {"name", "country", "kind", "contact_email", "active"},
@@ -569,6 +646,10 @@ def directory_export() -> dict[str, list[dict]]:
                 "asns": sorted(a.asn for a in p.asns.all()),
                 "deadline_hours": p.deadline_hours,
                 "active": p.active,
+                "channel": p.channel,
+                "escalation_email": p.escalation_email,
+                "webhook_url": p.webhook_url,
+                "language": p.language,
             }
             for p in providers
         ],
@@ -607,6 +688,29 @@ def directory_export() -> dict[str, list[dict]]:
             )
         ],
     }
+
+
+# --- the webhook secret -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def provider_webhook_secret_rotate(provider_id: int, *, actor) -> str:
+    """A new signing secret for the provider's webhook, stored encrypted; returned for the one
+    time it is shown. The audit event says that it was replaced, never what it is."""
+    provider = Provider.objects.select_for_update().filter(pk=provider_id).first()
+    if provider is None:
+        raise DomainError(f"There is no provider {provider_id}.")
+    secret = webhook_secret_generate()
+    replaced = bool(provider.webhook_secret)
+    provider.webhook_secret = secret_encrypt(secret)
+    provider.save(update_fields=["webhook_secret", "updated_at"])
+    directory_changed.send(
+        sender=Provider,
+        actor=actor,
+        verb="provider_webhook_secret_rotate",
+        data={"provider": provider.pk, "replaced": replaced},
+    )
+    return secret
 
 
 # --- provider candidates ----------------------------------------------------------------------

@@ -4,6 +4,8 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
+from datetime import UTC
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -11,12 +13,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hotline.actors import Actor
 from hotline.errors import DomainError
+from hotline.models import Provider
 from hotline.pagination import EstimatedCountPaginator
+from hotline.provider_tools import provider_tool_register
 from hotline.url import defang
-from reports import forms, hosting, workflow
+from reports import forms, hosting, outbox, workflow
 from reports.models import (
     RUNNING_NOTICE_STATUSES,
     Escalation,
@@ -25,8 +30,10 @@ from reports.models import (
     HostingLookup,
     MessageItem,
     Notice,
+    OutgoingMessage,
     Report,
 )
+from reports.selectors.outbox import notice_delivery_context
 from reports.selectors.queues import (
     QUEUES,
     queue_counts,
@@ -56,6 +63,7 @@ TRANSITION_VIEWS = {
     "hosting_move_follow": (None, workflow.report_hosting_move_follow),
     "stop_checks": (forms.ChecksStopForm, workflow.report_checks_stop),
     "hosting_move_dismiss": (forms.HostingMoveDismissForm, workflow.report_hosting_move_dismiss),
+    "redeliver_notice": (None, workflow.report_redeliver_notice),
 }
 # Shown only while a hosting change waits for a decision.
 HOSTING_CHANGE_TRANSITIONS = {"hosting_move_follow", "hosting_move_dismiss"}
@@ -150,6 +158,26 @@ class NoticeInline(ReadOnlyInline):
         return time_left(obj)
 
 
+def delivery_state(item: MessageItem) -> str:
+    """Where one item's delivery stands, in words: left out, waiting, or its message's status
+    with the attempts and what comes next."""
+    message = item.message
+    if item.dropped:
+        return _("left out: %(why)s") % {"why": item.dropped}
+    if message is None:
+        return _("waiting to be grouped")
+    state = message.get_status_display()
+    if message.attempts:
+        tried = ngettext("%(n)d attempt", "%(n)d attempts", message.attempts)
+        state = f"{state}, {tried % {'n': message.attempts}}"
+    if message.status == OutgoingMessage.Status.PENDING and message.attempts:
+        when = message.next_attempt_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        state = f"{state}; {_('next at')} {when} UTC"
+    if message.possible_duplicate:
+        state = f"{state} ({_('may have arrived twice')})"
+    return state
+
+
 class MessageInline(ReadOnlyInline):
     """What the notice's messages said and whether they went (a message may carry many)."""
 
@@ -161,6 +189,7 @@ class MessageInline(ReadOnlyInline):
         "attempt",
         "channel",
         "target",
+        "message_link",
         "message_status",
         "message_sent_at",
         "message_error",
@@ -169,13 +198,16 @@ class MessageInline(ReadOnlyInline):
     verbose_name = _("message")
     verbose_name_plural = _("messages")
 
+    @admin.display(description=_("message"))
+    def message_link(self, obj):
+        if obj.message_id is None:
+            return "—"
+        url = reverse("admin:reports_outgoingmessage_change", args=[obj.message_id])
+        return format_html('<a href="{}">{}</a>', url, obj.message_id)
+
     @admin.display(description=_("delivery"))
     def message_status(self, obj):
-        if obj.dropped:
-            return _("left out: %(why)s") % {"why": obj.dropped}
-        if obj.message is None:
-            return _("waiting to be grouped")
-        return obj.message.get_status_display()
+        return delivery_state(obj)
 
     @admin.display(description=_("sent"))
     def message_sent_at(self, obj):
@@ -352,6 +384,11 @@ class ReportAdmin(admin.ModelAdmin):
             extra_context["running_notice"] = running
             extra_context["can_look_up"] = request.user.has_perm("reports.triage_report")
             extra_context.update(removal_checks_context(report))
+            delivery = notice_delivery_context(running)
+            extra_context["delivery_failure"] = delivery["failure"]
+            extra_context["deliveries"] = [
+                {"item": item, "state": delivery_state(item)} for item in delivery["items"]
+            ]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def lookup_view(self, request, object_id):
@@ -379,6 +416,10 @@ class ReportAdmin(admin.ModelAdmin):
                 continue
             if transition.name == "set_hosting" and running is not None:
                 continue  # refused while a notice runs: it names its provider and country
+            if transition.name == "redeliver_notice" and (
+                running is None or running.status != Notice.Status.UNDELIVERABLE
+            ):
+                continue  # only an undeliverable notice is delivered again
             form_class, _ = TRANSITION_VIEWS[transition.name]
             form = None
             if form_class is not None:
@@ -515,6 +556,160 @@ class EscalationAdmin(ReadOnlyAdmin):
         "created_at",
         "acknowledged_at",
     )
+
+
+class MessageItemInline(ReadOnlyInline):
+    """The notices a message spoke about, each with its report."""
+
+    model = MessageItem
+    related = ("notice__report",)
+    fields = ("report", "notice", "kind", "attempt", "dropped")
+    readonly_fields = fields
+    verbose_name = _("notice it carried")
+    verbose_name_plural = _("notices it carried")
+
+    @admin.display(description=_("report"))
+    def report(self, obj):
+        report = obj.notice.report
+        url = reverse("admin:reports_report_change", args=[report.pk])
+        return format_html('<a href="{}">{}</a>', url, report.reference)
+
+
+class DeliveryFailedFilter(admin.SimpleListFilter):
+    """The messages the outbox gave up on, newest first: what the supervisors look at."""
+
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("delivery failed")), ("waiting", _("still being tried"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(status=OutgoingMessage.Status.FAILED).order_by("-failed_at")
+        if self.value() == "waiting":
+            return queryset.filter(
+                status__in=(OutgoingMessage.Status.PENDING, OutgoingMessage.Status.SENDING)
+            )
+        return queryset
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(ReadOnlyAdmin):
+    """The outbox, read-only: every e-mail and webhook call, where it stands and why it failed.
+    Bodies and X-ARF documents are not shown: they carry the reported URLs as they were sent."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "kind",
+        "channel",
+        "target",
+        "provider",
+        "status",
+        "attempts",
+        "next_attempt_shown",
+        "possible_duplicate",
+        "last_error",
+    )
+    list_filter = (DeliveryFailedFilter, "status", "channel", "kind")
+    list_select_related = ("provider",)
+    search_fields = ("=provider__name", "=target", "=message_id")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ("-created_at", "-id")
+    fields = (
+        "kind",
+        "channel",
+        "target",
+        "provider",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "possible_duplicate",
+        "message_id",
+        "uuid",
+        "subject",
+        "created_at",
+        "first_failed_at",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+    readonly_fields = fields
+    inlines = [MessageItemInline]
+
+    @admin.display(description=_("next attempt"), ordering="next_attempt_at")
+    def next_attempt_shown(self, obj):
+        # Only while it is still tried: afterwards the column is a leftover lease time.
+        if obj.status in (OutgoingMessage.Status.PENDING, OutgoingMessage.Status.SENDING):
+            return obj.next_attempt_at
+        return None
+
+    def get_urls(self):
+        test = self.admin_site.admin_view(self.test_delivery_view)
+        return [
+            path(
+                "test-delivery/<int:provider_id>/",
+                test,
+                name="reports_outgoingmessage_test_delivery",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_delivery_view(self, request, provider_id):
+        """The provider page's "Test delivery" (posted there, answered back there)."""
+        if request.method != "POST":
+            return redirect("admin:hotline_provider_change", provider_id)
+        provider = get_object_or_404(Provider, pk=provider_id)
+        if not request.user.has_perm("hotline.change_provider"):
+            raise PermissionDenied
+        queued = outbox.provider_test_delivery(provider.pk, actor=Actor.for_user(request.user))
+        where = ", ".join(f"{m.get_channel_display()} ({m.target})" for m in queued)
+        self.message_user(
+            request,
+            format_html(
+                '{}: a test message was queued by {}. Whether it went shows in <a href="{}">its '
+                "messages</a>.",
+                provider.name,
+                where,
+                provider_messages_url(provider.pk),
+            ),
+            messages.SUCCESS,
+        )
+        return redirect("admin:hotline_provider_change", provider.pk)
+
+
+def provider_messages_url(provider_id: int) -> str:
+    changelist = reverse("admin:reports_outgoingmessage_changelist")
+    return f"{changelist}?provider__id__exact={provider_id}"
+
+
+@provider_tool_register
+def _delivery_tools(request, provider) -> list[dict]:
+    """On the provider's page: its messages, and (supervisors) a test delivery."""
+    tools = [
+        {
+            "label": _("Its messages (the outbox)"),
+            "url": provider_messages_url(provider.pk),
+            "help": "",
+            "post": False,
+        }
+    ]
+    if request.user.has_perm("hotline.change_provider"):
+        tools.append(
+            {
+                "label": _("Test delivery"),
+                "url": reverse("admin:reports_outgoingmessage_test_delivery", args=[provider.pk]),
+                "help": _(
+                    "Sends a test message on each of the provider's channels now; whether it "
+                    "went shows in its messages."
+                ),
+                "post": True,
+            }
+        )
+    return tools
 
 
 # The admin index opens with the analysts' queues and their counts.

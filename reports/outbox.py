@@ -41,6 +41,7 @@ from hotline.integrations.delivery import DeliveryFailed
 from hotline.models import DeliveryChannels, Provider
 from hotline.policy import duration_setting
 from reports import hosting, notices
+from reports.audit import event_build, events_append
 from reports.broker import broker_send
 from reports.models import (
     AnswerLink,
@@ -118,6 +119,29 @@ def test_delivery_queue(provider: Provider) -> list[OutgoingMessage]:
         for channel, target in notice_targets
     ]
     transaction.on_commit(drain_kick)
+    return messages
+
+
+def provider_test_delivery(provider_id: int, *, actor) -> list[OutgoingMessage]:
+    """The admin's "Test delivery": a test message on each of the provider's channels, and an
+    audit event saying who asked (its outcome shows in the provider's messages)."""
+    with transaction.atomic():
+        provider = Provider.objects.get(pk=provider_id)
+        messages = test_delivery_queue(provider)
+        events_append(
+            [
+                event_build(
+                    "provider_test_delivery",
+                    actor=actor,
+                    at=timezone.now(),
+                    data={
+                        "provider": provider.pk,
+                        "messages": [message.pk for message in messages],
+                        "channels": [message.channel for message in messages],
+                    },
+                )
+            ]
+        )
     return messages
 
 

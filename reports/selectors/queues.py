@@ -73,6 +73,13 @@ QUEUES = {
             hosting_lookup__candidate__decision="pending",
         ),
     ),
+    # No channel reached the provider: an analyst fixes the contact and delivers it again.
+    "delivery_failed": (
+        _("Delivery failed"),
+        lambda request: Q(
+            Exists(Notice.objects.filter(report=OuterRef("pk"), status=Notice.Status.UNDELIVERABLE))
+        ),
+    ),
     "disputed": (
         _("Disputed"),
         lambda request: Q(
@@ -113,6 +120,7 @@ OLDEST_FIRST = {
     "waiting_on_candidate",
     "contested",
     "check_changed",
+    "delivery_failed",
 }
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 

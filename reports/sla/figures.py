@@ -26,6 +26,10 @@ Definitions (the README states them in the same words):
   and from assessment to the first notice handed off (median and 90th percentile).
 - Median time to act (EU DSA Art. 15): from the receipt of a report to the removal of the
   content it reported, for the cohort's removed notices.
+- Contact failures: notices whose delivery gave up in the period (``undeliverable_at``, the
+  first time; by month, the month it gave up): no channel reached the provider, so it is not
+  the provider's miss. A notice never handed off has no clock and is in no other figure; one
+  delivered again later joins the cohort of its hand-off.
 """
 
 from datetime import timedelta
@@ -56,6 +60,7 @@ GROUPS = {
 }
 COUNTS = ["notices", "removed_within", "removed_late", "online_past_deadline", "pending"]
 VERIFICATION_COUNTS = ["removed_verified", "removed_claimed_only", "claims_contested"]
+DELIVERY_COUNTS = ["contact_failures"]
 PERCENTILES = {"median": 0.5, "p90": 0.9}
 REAPPEARANCE_WINDOW = timedelta(days=30)
 VERIFICATION_NOTES = {
@@ -183,10 +188,41 @@ def provider_figures(period: Period, group_by: str) -> list[dict]:
         _percentiles_in_python(rows, cohort, key, removed)
     repeats = _repeats_by_group(cohort, group_by, as_of)
     reappearances = _reappearances_by_group(cohort, key, removed, as_of)
+    failures = _contact_failures_by_group(period, group_by)
+    rows += _rows_without_cohort(set(failures) - {row[key] for row in rows}, key)
     for row in rows:
         row["repeat_notices"] = repeats.get(row[key], 0)
         row["reappearances_30d"] = reappearances.get(row[key], 0)
+        row["contact_failures"] = failures.get(row[key], 0)
     return [_finish(row, key, group_by) for row in rows]
+
+
+def _contact_failures_by_group(period: Period, group_by: str) -> dict:
+    """Notices whose delivery gave up in the period, per group (one grouped query)."""
+    failures = Notice.objects.filter(
+        undeliverable_at__gte=period.start, undeliverable_at__lt=period.end
+    )
+    if group_by == "month":
+        failures = failures.annotate(month=TruncMonth("undeliverable_at"))
+    key = GROUPS[group_by]
+    return dict(failures.values(key).annotate(n=Count("pk")).values_list(key, "n"))
+
+
+def _rows_without_cohort(groups: set, key: str) -> list[dict]:
+    """Groups with contact failures and no notice handed off: every other figure is empty. They
+    come after the cohort's groups, in order, so that those keep theirs."""
+    empty = dict.fromkeys([*COUNTS, *VERIFICATION_COUNTS], 0) | {
+        name: None
+        for name in (
+            "removal_median_seconds",
+            "removal_p90_seconds",
+            "verified_removal_median_seconds",
+            "verified_removal_p90_seconds",
+            "time_to_act_median_seconds",
+        )
+    }
+    ordered = sorted(groups, key=lambda group: (group is None, str(group or "")))
+    return [{key: group, **empty} for group in ordered]
 
 
 def _repeats_by_group(cohort, group_by: str, as_of) -> dict:
@@ -263,6 +299,7 @@ def _finish(row: dict, key: str, group_by: str) -> dict:
         "verified_removal_median_seconds": _round(row["verified_removal_median_seconds"]),
         "verified_removal_p90_seconds": _round(row["verified_removal_p90_seconds"]),
         "reappearances_30d": row["reappearances_30d"],
+        "contact_failures": row["contact_failures"],
     }
 
 

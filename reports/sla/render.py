@@ -1,7 +1,12 @@
 """The SLA figures as a CSV table and as a Markdown page (the API, the dashboard, the command)."""
 
 from hotline.export import csv_text, markdown_cell
-from reports.sla.figures import COUNTS, VERIFICATION_COUNTS, VERIFICATION_NOTES
+from reports.sla.figures import (
+    COUNTS,
+    DELIVERY_COUNTS,
+    VERIFICATION_COUNTS,
+    VERIFICATION_NOTES,
+)
 
 COLUMNS = [
     "group",
@@ -15,6 +20,7 @@ COLUMNS = [
     "verified_removal_median_seconds",
     "verified_removal_p90_seconds",
     "reappearances_30d",
+    *DELIVERY_COUNTS,
 ]
 # A CSV holds rows only: the report's verification state goes with each one, last.
 CSV_COLUMNS = [*COLUMNS, "verification"]

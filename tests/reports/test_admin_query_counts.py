@@ -19,7 +19,17 @@ from django.utils import timezone
 
 from reports.admin import QUEUES
 from reports.audit import events_append
-from reports.models import Escalation, Event, Hold, Notice, RemovalCheck, ReportStatus
+from reports.models import (
+    DeliveryAlert,
+    Escalation,
+    Event,
+    Hold,
+    MessageItem,
+    Notice,
+    OutgoingMessage,
+    RemovalCheck,
+    ReportStatus,
+)
 from tests.reports.factories import (
     ActionableReportFactory,
     AgencyFactory,
@@ -42,11 +52,12 @@ LIST = "/admin/reports/report/"
 FEW, MANY = 3, 30
 
 # Session, user, permissions (user and group), the OTP device check... then the page's own.
-# Each queue count is 2 queries on PostgreSQL (EXPLAIN, COUNT) and 1 on SQLite: 14 queues.
-# The report page's removal checks: one for the history, one for the next check due.
+# Each queue count is 2 queries on PostgreSQL (EXPLAIN, COUNT) and 1 on SQLite: 15 queues.
+# The report page's removal checks: one for the history, one for the next check due; one for
+# the running notice's messages. Every page: one for the open delivery alerts (the banner).
 BASELINES = {
-    "sqlite": {"index": 19, "list": 20, "queue": 20, "change": 18},
-    "postgresql": {"index": 33, "list": 35, "queue": 35, "change": 18},
+    "sqlite": {"index": 21, "list": 22, "queue": 22, "change": 20},
+    "postgresql": {"index": 36, "list": 38, "queue": 38, "change": 20},
 }
 
 
@@ -116,6 +127,17 @@ def add_queued_reports(count: int, people) -> None:
         overdue = ActionableReportFactory(status=S.OVERDUE, assigned_to=analyst)
         _notice(overdue, Notice.Status.OVERDUE)
         ReportFactory(status=S.CLOSED, assigned_to=analyst)
+        Notice.objects.create(  # delivery failed
+            report=ActionableReportFactory(status=S.TAKEDOWN_REQUESTED, assigned_to=analyst),
+            provider=ProviderFactory(),
+            status=Notice.Status.UNDELIVERABLE,
+            created_by_label="test",
+            sent_at=timezone.now(),
+            undeliverable_at=timezone.now(),
+        )
+        DeliveryAlert.objects.create(  # one more line in the banner
+            provider=ProviderFactory(), channel="email", failing_since=timezone.now()
+        )
 
 
 def grow_case(report, count: int) -> None:
@@ -164,6 +186,17 @@ def grow_case(report, count: int) -> None:
         )
         for number in range(count + 1)
     )
+    for number in range(count):  # the running notice's messages (the report page's Delivery)
+        message = OutgoingMessage.objects.create(
+            kind="repeat", target=running.provider.abuse_email, provider=running.provider
+        )
+        MessageItem.objects.create(
+            notice=running,
+            kind="repeat",
+            attempt=number + 1,
+            target=message.target,
+            message=message,
+        )
     with transaction.atomic():
         events_append(_event(report, "note") for _ in range(count))
 
@@ -210,3 +243,4 @@ def test_the_report_page_shows_every_row_it_counted(sam, people, case):
     assert len(shown) == MANY
     assert text.count('<td class="field-agency">') == 2 * MANY  # escalations and holds
     assert text.count('<td class="field-corrects">') == MANY
+    assert text.count('<tr class="delivery">') == 20  # the newest of the running notice's

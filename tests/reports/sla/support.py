@@ -104,13 +104,14 @@ def t(text: str) -> datetime:
 
 def row(
     group, notices, within, late, online, pending, rate, median, p90, repeats, act,
-    verification=(0, 0, 0, None, None, 0),
+    verification=(0, 0, 0, None, None, 0), contact_failures=0,
 ):  # fmt: skip
     """One group's figures in COLUMNS order; ``verification``: removed_verified,
     removed_claimed_only, claims_contested, verified_removal_median_seconds,
-    verified_removal_p90_seconds, reappearances_30d (none of them by default)."""
+    verified_removal_p90_seconds, reappearances_30d (none of them by default); this dataset
+    has no contact failure."""
     values = [group, notices, within, late, online, pending, rate, median, p90, repeats, act]
-    return dict(zip(COLUMNS, [*values, *verification], strict=True))
+    return dict(zip(COLUMNS, [*values, *verification, contact_failures], strict=True))
 
 
 EXPECTED = {
@@ -388,7 +389,13 @@ def check_premises(dataset: Timeline) -> None:
 def assert_typed(rows: list[dict]) -> None:
     """Counts are ints and times floats (not Decimal), so every output format renders them."""
     for figures in rows:
-        for name in (*COLUMNS[1:6], "repeat_notices", *VERIFICATION_COUNTS, "reappearances_30d"):
+        for name in (
+            *COLUMNS[1:6],
+            "repeat_notices",
+            *VERIFICATION_COUNTS,
+            "reappearances_30d",
+            "contact_failures",
+        ):
             assert type(figures[name]) is int, (name, figures[name])
         for name in ("compliance_rate", *(c for c in COLUMNS if c.endswith("_seconds"))):
             assert figures[name] is None or type(figures[name]) is float, (name, figures[name])

@@ -326,7 +326,7 @@ def test_the_new_columns_come_after_the_old_ones():
         "repeat_notices",
         "time_to_act_median_seconds",
     ]
-    assert COLUMNS[11:] == [
+    assert COLUMNS[11:17] == [
         "removed_verified",
         "removed_claimed_only",
         "claims_contested",
@@ -334,6 +334,7 @@ def test_the_new_columns_come_after_the_old_ones():
         "verified_removal_p90_seconds",
         "reappearances_30d",
     ]
+    assert COLUMNS[17:] == ["contact_failures"]
 
 
 def test_the_dashboard_shows_how_the_removals_are_known(verification_dataset, subtests):
@@ -367,9 +368,9 @@ def test_the_dashboard_shows_how_the_removals_are_known(verification_dataset, su
 def test_the_figures_need_a_fixed_number_of_queries(
     verification_dataset, django_assert_num_queries
 ):
-    """The figures, the repeats and the re-appearances: one grouped query each, not one per
-    notice or per re-check (SQLite's percentiles take one more)."""
-    expected = 3 if connection.vendor == "postgresql" else 4
+    """The figures, the repeats, the re-appearances and the contact failures: one grouped query
+    each, not one per notice or per re-check (SQLite's percentiles take one more)."""
+    expected = 4 if connection.vendor == "postgresql" else 5
     with time_machine.travel(QUERIED_AT, tick=False), django_assert_num_queries(expected):
         provider_figures(PERIOD, "provider")
 
