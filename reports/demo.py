@@ -5,12 +5,15 @@ development dependency), so the figures are computed exactly as for real data.
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from hotline.actors import Actor
-from hotline.models import Agency, Provider
+from hotline.directory import provider_webhook_secret_rotate
+from hotline.models import Agency, DeliveryChannels, Provider
 from reports import outbox, workflow
 from reports.broker import broker_quiet
 from reports.intake import report_submit, submission_clean
@@ -45,7 +48,10 @@ def _history_load(user) -> int:
     now = timezone.now()
     start = (now - timedelta(days=30 * MONTHS)).replace(hour=9, minute=0, second=0, microsecond=0)
     steps = []
-    for provider in Provider.objects.filter(active=True).prefetch_related("domains"):
+    # E-mail only: the history's messages go to a mail backend that keeps nothing, not to the
+    # webhook receiver.
+    history_providers = Provider.objects.filter(active=True, channel=DeliveryChannels.EMAIL)
+    for provider in history_providers.prefetch_related("domains"):
         domain = provider.domains.first()
         if domain is None:
             continue
@@ -135,6 +141,22 @@ def demo_grouped_notices(user) -> list[Notice]:
         _demo_notice(user, url, Provider.objects.get(name="Example Images BV"))
         for url in GROUPED_URLS
     ]
+
+
+# The webhook demo: a notice to a provider that takes them by e-mail and by signed webhook; the
+# sandbox's receiver (python -m sandbox serve) verifies it with the secret written here.
+WEBHOOK_URL = "https://files.voorbeeld-hosting.example/m/31"
+WEBHOOK_SECRETS = Path(settings.VAR_DIR) / "sandbox" / "webhook-secrets"
+
+
+def demo_webhook_notice(user) -> Notice:
+    provider = Provider.objects.get(name="Voorbeeld Hosting BV")
+    if not provider.webhook_secret:
+        secret = provider_webhook_secret_rotate(provider.pk, actor=Actor.for_user(user))
+        WEBHOOK_SECRETS.parent.mkdir(parents=True, exist_ok=True)
+        with WEBHOOK_SECRETS.open("a") as secrets_file:  # the receiver reads it again
+            secrets_file.write(secret + "\n")
+    return _demo_notice(user, WEBHOOK_URL, provider)
 
 
 def demo_checked_notice(user) -> Notice:

@@ -6,6 +6,8 @@ documentation ranges (`make run` serves them with ``python -m sandbox serve``).
   Hosting's domain (a domain-suffix match);
 - share.example.com (IPv6): Share Example GmbH's platform in Germany, which a partner covers;
 - media.cdn-fronted.example: a CNAME to a CDN (AS64510, Example CDN) in front of the origin;
+- files.voorbeeld-hosting.example: Voorbeeld Hosting BV's (a domain match), which takes its
+  notices by signed webhook as well as by e-mail;
 - photos.unlisted.example: a host nobody knows: RDAP names its network's holder and abuse
   address, which becomes a candidate for a supervisor to approve.
 
@@ -39,6 +41,7 @@ HOSTS = {
     "media.cdn-fronted.example": {"CNAME": "edge.cdn.example.net"},
     "edge.cdn.example.net": {"A": ["192.0.2.80"]},
     "photos.unlisted.example": {"A": ["203.0.113.25"]},
+    "files.voorbeeld-hosting.example": {"A": ["203.0.113.90"]},
 }
 # Where the demo's webhook provider receives notices (https://198.51.100.200/): HOTLINE_SANDBOX
 # routes its ports 80 and 443 to the sandbox's webhook receiver, not to the web host.

@@ -8,7 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 from hotline.actors import Actor
 from hotline.directory import directory_load
 from hotline.models import PartnerHotline
-from reports.demo import demo_checked_notice, demo_grouped_notices, demo_history_load
+from reports.demo import (
+    demo_checked_notice,
+    demo_grouped_notices,
+    demo_history_load,
+    demo_webhook_notice,
+)
 from reports.intake import partner_batch_submit, report_submit, submission_clean
 from reports.models import Channel, Report
 
@@ -60,6 +65,7 @@ class Command(BaseCommand):
             demo_history_load(supervisor)
             demo_checked_notice(supervisor)
             demo_grouped_notices(supervisor)
+            demo_webhook_notice(supervisor)
             for url in PUBLIC_URLS:
                 report_submit(
                     submission=submission_clean(url=url, category="abuse_imagery"),
