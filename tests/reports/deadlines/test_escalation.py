@@ -73,9 +73,7 @@ def test_an_escalation_agency_without_an_address_is_never_sent_the_providers_add
     deliver_due()
     provider_address = reload(notice).provider.abuse_email
     assert not MessageItem.objects.filter(kind="escalation", target=provider_address).exists()
-    assert not OutgoingMessage.objects.filter(
-        kind="escalation", target=provider_address
-    ).exists()
+    assert not OutgoingMessage.objects.filter(kind="escalation", target=provider_address).exists()
 
 
 @pytest.mark.parametrize(
