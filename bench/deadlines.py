@@ -368,7 +368,7 @@ def run_sweep(config: Config) -> dict:
         f" target) in {drained['runs']} drain runs",
         flush=True,
     )
-    print_pass("pass 2, the outbox sends the repeats     ", "notices", config.due, deliver)
+    print_pass("pass 2, outbox drain sends the repeats  ", "notices", config.due, deliver)
 
     idle = []
     for _ in range(5):
