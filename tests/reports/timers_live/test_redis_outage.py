@@ -32,10 +32,11 @@ OUTAGE = timedelta(seconds=10)
 # Celery's consumer retries the broker 2, 4, 6 ... s apart: after a 10 s outage it is back within
 # 6 s, and the next beat sweep (every second here) fires what came due meanwhile.
 AFTER_OUTAGE = timedelta(seconds=6) + ON_TIME
-# The worker's consumer and the beat's publisher, each saying the broker is not there.
+# The worker's consumer and the beat's publisher, each saying the broker is not there, and a
+# task that finished while it was gone (its message comes back: every task reloads its rows).
 BROKER_DOWN = re.compile(
     r"(Cannot connect to|Connection error: |Couldn't apply scheduled task [\w-]+: Error \d+ "
-    r"connecting to ).*Connection refused"
+    r"connecting to ).*Connection refused|Couldn't ack '[\w-]+', reason:network:ConnectionError"
 )
 
 
