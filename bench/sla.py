@@ -1,15 +1,15 @@
 """The per-provider SLA report on PostgreSQL at a million notices, against hand-written SQL.
 
 Data (generated inside PostgreSQL: ``support/dataset.py`` for the reports and their notices,
-``support/bulk.py`` for the messages): BENCH_PROVIDERS providers and BENCH_NOTICES notices, each
-with its report, sent over 12 months and two days up to now. Providers are skewed as in life (the
-largest gets about 3 % of the notices, the smallest a few hundred) and so is their behaviour:
+``support/bulk.py`` for the outbox's items): BENCH_PROVIDERS providers and BENCH_NOTICES notices,
+each with its report, sent over 12 months and two days up to now. Providers are skewed as in life
+(the largest gets about 3 % of the notices, the smallest a few hundred) and so is their behaviour:
 each has its own share of late removals (4 to 22 %) and of notices left online (1 to 5.5 %).
 Per notice: 2 % withdrawn; otherwise removed within the deadline (most of them within hours),
 removed late (up to 4 days after the deadline), or still online; those whose removal time lies
 in the future are still running (open or overdue), so the last day gives pending notices. One
 notice in 25 was on hold for 1 to 13 hours (``held_seconds``, and its deadline moved by as much).
-Messages as the service records them: the notice itself, a reminder 4 hours before the deadline
+Outbox items as the service records them: the notice itself, a reminder 4 hours before the deadline
 when it had not been removed by then, and a repeat notice at the deadline and every 24 hours
 after (at most 3) while it stayed online.
 
@@ -23,7 +23,7 @@ of BENCH_REPEATS runs:
 - SQL: one hand-written query for the same figures (``HAND_SQL``): counts by outcome, compliance,
   ``percentile_cont`` median and 90th percentile of the time to removal minus the hold, repeat
   notices, median time to act. It aggregates by provider id and joins the names afterwards, and
-  counts the repeats in one grouped pass over the messages. Sent through the same connection
+  counts the repeats in one grouped pass over the outbox's items. Sent through the same connection
   and cursor as the ORM's query, and turned into the same rows (rounding as
   ``reports.sla.figures``).
 
@@ -119,11 +119,11 @@ UPDATE reports_notice SET held_seconds = 3600 + (id * 31) %% 43200
 WHERE id %% 25 = 0 AND id BETWEEN %(first)s AND %(last)s
 """
 
+# The outbox's items: what each notice was told, when it was decided (the messages that carried
+# them play no part in the figures and are left out).
 MESSAGES = """
-INSERT INTO reports_outgoingmessage (notice_id, kind, attempt, to_address, subject, body_text,
-                                     body_html, xarf, created_at, sent_at, last_error, message_id)
-SELECT n.id, m.kind, m.attempt, 'abuse@bench.example.net', 'Notice ' || n.id, '', '', NULL,
-       m.at, m.at + interval '5 seconds', '', ''
+INSERT INTO reports_messageitem (notice_id, kind, attempt, channel, target, created_at, dropped)
+SELECT n.id, m.kind, m.attempt, 'email', 'abuse@bench.example.net', m.at, ''
 FROM reports_notice AS n
 CROSS JOIN LATERAL (VALUES ('notice', 0, n.sent_at),
                            ('reminder', 0, n.reminder_sent_at),
@@ -140,8 +140,8 @@ WHERE n.sent_at IS NOT NULL AND m.at IS NOT NULL AND m.at <= %(now)s
 # deadline, i.e. within or late.
 HAND_SQL = """
 WITH repeats AS (
-    SELECT notice_id, count(*) AS sent
-    FROM reports_outgoingmessage
+    SELECT notice_id, count(DISTINCT attempt) AS sent
+    FROM reports_messageitem
     WHERE kind = 'repeat' AND created_at <= %(as_of)s
     GROUP BY notice_id
 ), cohort AS (
@@ -212,10 +212,10 @@ def load(database: Database, config: Config, now: datetime, start: datetime) -> 
         began = time.perf_counter()
         held = conn.execute(HOLDS, params).rowcount
         print(f"  {held:,} notices on hold, in {time.perf_counter() - began:.1f} s", flush=True)
-        with bulk_load(conn, ("reports_outgoingmessage",)) as timing:
+        with bulk_load(conn, ("reports_messageitem",)) as timing:
             messages = conn.execute(MESSAGES, params).rowcount
-        print(f"  {messages:,} messages in {timing['seconds']:.1f} s", flush=True)
-        tables = ("reports_report", "reports_notice", "reports_outgoingmessage", "hotline_provider")
+        print(f"  {messages:,} message items in {timing['seconds']:.1f} s", flush=True)
+        tables = ("reports_report", "reports_notice", "reports_messageitem", "hotline_provider")
         print(f"  VACUUM ANALYZE in {vacuum_analyze(conn, tables):.1f} s", flush=True)
         mix = conn.execute(
             """
@@ -224,7 +224,7 @@ def load(database: Database, config: Config, now: datetime, start: datetime) -> 
             """
         ).fetchall()
         repeats = conn.execute(
-            "SELECT count(*), count(DISTINCT notice_id) FROM reports_outgoingmessage"
+            "SELECT count(*), count(DISTINCT notice_id) FROM reports_messageitem"
             " WHERE kind = 'repeat'"
         ).fetchone()
         largest = conn.execute(
@@ -234,7 +234,7 @@ def load(database: Database, config: Config, now: datetime, start: datetime) -> 
     print(
         "  notices by status: "
         + ", ".join(f"{status} {count:,} ({held:,} held)" for status, count, held in mix)
-        + f"\n  repeat messages: {repeats[0]:,} for {repeats[1]:,} notices; notices per provider:"
+        + f"\n  repeat items: {repeats[0]:,} for {repeats[1]:,} notices; notices per provider:"
         f" {largest[1]:,} to {largest[0]:,}",
         flush=True,
     )

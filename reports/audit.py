@@ -49,6 +49,7 @@ from reports.models import (
     Hold,
     MessageItem,
     Notice,
+    OutgoingMessage,
     Report,
 )
 
@@ -157,20 +158,24 @@ def _escalation_state(escalation: Escalation) -> dict:
 
 
 def _message_state(item: MessageItem) -> dict:
-    """What the report's notice was told, by which channel, when it went, and a hash of the
-    message that carried it (a message may speak about other reports: only its hash is here)."""
+    """What the report's notice was to be told, by which channel and, once it went, when, by which
+    message and a hash of what that message said (a message may speak about other reports: only
+    its hash is here). Grouping, attempts, retries and an item left out of its message write no
+    event, so they are not in it."""
     message = item.message
+    sent = (
+        message is not None and not item.dropped and message.status == OutgoingMessage.Status.SENT
+    )
     state = {
         "notice": item.notice_id,
         "kind": item.kind,
         "attempt": item.attempt,
         "channel": item.channel,
         "created_at": utc_text(item.created_at),
-        "message": item.message_id,
-        "handed_off_at": utc_text(message.sent_at) if message else None,
-        "status": message.status if message else "waiting",
+        "message": message.pk if sent else None,
+        "handed_off_at": utc_text(message.sent_at) if sent else None,
     }
-    if message is not None and message.sent_at is not None:
+    if sent:
         body = [message.target, message.subject, message.body_text, message.body_html]
         state["body_sha256"] = sha256_hex(canonical_json([*body, message.xarf]))
     return state

@@ -30,10 +30,10 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
 SERVICES = {"db", "redis", "migrate", "web", "worker", "lookups", "probes", "beat"}
-APP_SERVICES = ("migrate", "web", "worker", "lookups", "probes", "beat")
-LONG_RUNNING = ("db", "redis", "web", "worker", "lookups", "probes", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "delivery", "lookups", "probes", "beat")
+LONG_RUNNING = ("db", "redis", "web", "worker", "delivery", "lookups", "probes", "beat")
 # The workers of their own queues: (service, queue), each node named after its queue.
-QUEUE_WORKERS = (("lookups", "lookups"), ("probes", "probes"))
+QUEUE_WORKERS = (("delivery", "delivery"), ("lookups", "lookups"), ("probes", "probes"))
 IMAGE_PORT = "8000"
 
 

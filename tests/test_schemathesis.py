@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from hotline.actors import Actor
 from hotline.services import partner_api_key_create, provider_api_key_create
 from hotline.throttling import ProviderThrottle
-from reports import deadlines, notices, workflow
+from reports import deadlines, outbox, workflow
 from tests.reports.factories import ProviderFactory, ReportFactory, notice_send
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -101,7 +101,7 @@ def keys(live_server, monkeypatch):
         monkeypatch.setitem(ProviderThrottle.THROTTLE_RATES, scope, "1000000/min")
     # No broker traffic from here: timers and mail delivery are other tests' business.
     monkeypatch.setattr(deadlines, "_send_wakes", lambda *args: None)
-    monkeypatch.setattr(notices, "message_deliver_later", lambda *args: None)
+    monkeypatch.setattr(outbox, "drain_kick", lambda: None)
 
     # Transactional tests flush the role groups that migrations made: a superuser acts.
     actor = Actor.for_user(get_user_model().objects.create_superuser("sam", "sam@x.example"))

@@ -77,10 +77,11 @@ def providers_insert(conn: psycopg.Connection, count: int) -> list[int]:
     """``count`` active providers named "Bench provider NNNN"; their ids in that order."""
     rows = conn.execute(
         """
-        INSERT INTO hotline_provider (name, country, abuse_email, deadline_hours, active,
+        INSERT INTO hotline_provider (name, country, abuse_email, escalation_email,
+                                      webhook_url, webhook_secret, deadline_hours, active,
                                       updated_at)
         SELECT %(prefix)s || ' ' || lpad(g::text, 4, '0'), 'NL',
-               'abuse@p' || g || '.example.net', NULL, true, now()
+               'abuse@p' || g || '.example.net', '', '', '', NULL, true, now()
         FROM generate_series(1, %(count)s) AS g
         ORDER BY g
         RETURNING id, name

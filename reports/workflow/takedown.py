@@ -386,12 +386,15 @@ def report_confirm_removal(
 
 
 def _notice_withdraw(notice: Notice, now, reason: str, *, moved: bool = False) -> dict:
-    # What was never sent is dropped, not left for every later attempt to try again; an
-    # escalation to an agency still goes.
-    notice.messages.filter(sent_at__isnull=True).exclude(
-        kind=OutgoingMessage.Kind.ESCALATION
-    ).delete()
     notice_status_move(notice, Notice.Status.WITHDRAWN)
+    # What was not sent yet is left out of its message (which may carry other notices), not
+    # tried again; an escalation to an agency still goes, and an attempt under way is the
+    # outbox's to finish.
+    notice.message_items.filter(
+        Q(message__isnull=True) | Q(message__status=OutgoingMessage.Status.PENDING), dropped=""
+    ).exclude(kind=OutgoingMessage.Kind.ESCALATION).update(
+        dropped=f"the notice is {notice.get_status_display()}"
+    )
     notice.withdrawn_at = now
     notice.withdrawal_reason = reason.strip()[:500]
     notice.moved = moved

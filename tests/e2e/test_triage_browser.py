@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from hotline.actors import Actor
 from hotline.roles import roles_sync
-from reports import deadlines, hosting, notices, workflow
+from reports import deadlines, hosting, outbox, workflow
 from reports.management.commands import demo_data
 from reports.models import Notice, Report, ReportStatus
 from reports.outbox import outbox_drain
@@ -88,7 +88,7 @@ def demo(live_server, monkeypatch):
     """The demo data, the live server's origin, a provider key and every reported host."""
     # No broker traffic: timers and mail delivery are other tests' business.
     monkeypatch.setattr(deadlines, "_send_wakes", lambda *args: None)
-    monkeypatch.setattr(notices, "message_deliver_later", lambda *args: None)
+    monkeypatch.setattr(outbox, "drain_kick", lambda: None)
     # The four months of closed history behind the SLA figures take most of demo_data's time
     # and play no part here: the command makes the users, the directory and the new reports.
     monkeypatch.setattr(demo_data, "demo_history_load", lambda user: 0)

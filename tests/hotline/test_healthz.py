@@ -36,6 +36,13 @@ def test_healthz_answers_200_when_database_and_broker_answer(client):
         "database": "ok",
         "broker": "ok",
         "audit": {"unsealed": 0, "oldest_unsealed_seconds": 0.0, "status": "ok"},
+        "delivery": {
+            "waiting": 0,
+            "oldest_waiting_seconds": 0,
+            "retrying": 0,
+            "failed_24h": 0,
+            "alerts": [],
+        },
     }
 
 

@@ -240,6 +240,10 @@ class LiveCelery:
             "EMAIL_URL": "memorymail://",
             "HOTLINE_VAR_DIR": str(var_dir),
             "HOTLINE_SWEEP_INTERVAL_SECONDS": "1",
+            # The outbox as the tests' own settings have it: each message formed at once, and
+            # the beat's drain as often as its sweep.
+            "HOTLINE_NOTICE_GROUP_WINDOW": "0",
+            "HOTLINE_DELIVERY_SWEEP_SECONDS": "1",
             "LOG_LEVEL": "INFO",
             # No outside system is running for these: the hosting lookup records "not
             # configured" instead of waiting for a DNS server that is not there.
@@ -270,10 +274,15 @@ class LiveCelery:
         return proc
 
     def start_worker(
-        self, name: str = "worker", *, wait: bool = True, supervised=False, queues="celery"
+        self,
+        name: str = "worker",
+        *,
+        wait: bool = True,
+        supervised=False,
+        queues="celery,delivery",
     ) -> Proc:
         """``supervised``: under bin/keep-running, as `make run` starts it; ``queues``: what it
-        serves (comma-separated)."""
+        serves (comma-separated; by default the timers' and the outbox's)."""
         node = f"{name}-{os.getpid()}@127.0.0.1"
         proc = self._celery(
             name,

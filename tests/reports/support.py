@@ -23,3 +23,10 @@ def run_together(count: int, work) -> list:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+def deliver_due() -> int:
+    """Run the delivery queue's task once, as the beat does; how many messages went."""
+    from reports.outbox import outbox_drain
+
+    return outbox_drain().outcomes.get("sent", 0)

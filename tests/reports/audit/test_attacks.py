@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hotline.audit import checkpoints
-from reports import notices, workflow
+from reports import workflow
 from reports.audit import audit_seal, chain_link, content_hash
 from reports.models import (
     AuditChainHead,
@@ -23,6 +23,7 @@ from reports.models import (
 )
 from tests.reports.audit.support import keep_checkpoint, triggers_off, verify, verify_broken
 from tests.reports.factories import ActionableReportFactory, AgencyFactory
+from tests.reports.support import deliver_due
 
 # --- attacks, against a checkpoint kept from before them --------------------------------------
 
@@ -177,7 +178,7 @@ def test_checkpoints_signed_by_another_key_need_that_key(history, tmp_path, sett
 def removed_notice(sam, mailoutbox):
     report = ActionableReportFactory()
     workflow.report_send_notice(report.pk, actor=sam)
-    notices.message_deliver(OutgoingMessage.objects.get().pk)
+    assert deliver_due() == 1
     workflow.report_confirm_removal(report.pk, actor=sam)
     audit_seal()
     return Notice.objects.get()
@@ -203,9 +204,10 @@ def test_an_edited_removed_at_is_caught_at_the_event_that_recorded_it(removed_no
     ],
 )
 def test_an_edited_message_is_caught(removed_notice, change, named):
-    OutgoingMessage.objects.filter(notice=removed_notice).update(**change)
+    OutgoingMessage.objects.filter(items__notice=removed_notice).update(**change)
     message = verify_broken()
-    assert f"message {OutgoingMessage.objects.get().pk} {named} is " in message
+    # The report's state names the notice's item of the message.
+    assert f"message {removed_notice.message_items.get().pk} {named} is " in message
 
 
 def test_an_edited_hold_is_caught(sam):

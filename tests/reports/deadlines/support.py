@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from hotline.actors import Actor
 from hotline.models import Agency
 from reports import workflow
-from reports.models import Escalation, Event, Notice, OutgoingMessage, Report, ReportStatus
+from reports.models import Escalation, Event, MessageItem, Notice, Report, ReportStatus
 from tests.reports.support import T0
 
 S = ReportStatus
@@ -29,7 +29,8 @@ def reload(notice: Notice) -> Notice:
 
 
 def messages(notice: Notice, kind: str | None = None) -> list[tuple[str, int]]:
-    rows = OutgoingMessage.objects.filter(notice=notice)
+    """What the notice is to be told, as decided (the outbox's items, one per purpose)."""
+    rows = MessageItem.objects.filter(notice=notice)
     if kind:
         rows = rows.filter(kind=kind)
     return list(rows.order_by("id").values_list("kind", "attempt"))

@@ -4,9 +4,10 @@ import pytest
 
 from hotline.models import Agency
 from reports import deadlines, workflow
-from reports.models import Escalation, Event, OutgoingMessage
+from reports.models import Escalation, Event, MessageItem, OutgoingMessage
 from tests.reports.deadlines.support import DEADLINE, H, M, S, fire, messages, reload
 from tests.reports.factories import ActionableReportFactory, AgencyFactory, notice_send
+from tests.reports.support import deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +42,9 @@ def test_non_compliance_is_escalated_to_the_configured_agency_once(
     assert escalation.kind == Escalation.Kind.NON_COMPLIANCE
     assert escalation.channel == Escalation.Channel.SYSTEM
     assert escalation.created_by_label == "deadline timer"
-    [message] = OutgoingMessage.objects.filter(notice=notice, kind="escalation")
-    assert message.to_address == "nc@reg.example"
+    assert deliver_due() == 2  # the repeat to the provider, the escalation to the regulator
+    [message] = OutgoingMessage.objects.filter(items__notice=notice, kind="escalation")
+    assert (message.status, message.target) == ("sent", "nc@reg.example")
     assert message.xarf is None
     assert reload(notice).escalated_at == DEADLINE + 24 * H
 
@@ -68,10 +70,10 @@ def test_an_escalation_agency_without_an_address_is_never_sent_the_providers_add
     escalation = Escalation.objects.get()
     assert "no e-mail address" in escalation.note
     assert messages(notice, "escalation") == []
+    deliver_due()
     provider_address = reload(notice).provider.abuse_email
-    assert not OutgoingMessage.objects.filter(
-        kind="escalation", to_address=provider_address
-    ).exists()
+    assert not MessageItem.objects.filter(kind="escalation", target=provider_address).exists()
+    assert not OutgoingMessage.objects.filter(kind="escalation", target=provider_address).exists()
 
 
 @pytest.mark.parametrize(

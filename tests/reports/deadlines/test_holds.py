@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from reports import deadlines, notices, workflow
+from reports import deadlines, workflow
 from reports.models import Event, Hold
 from tests.reports.deadlines.support import DEADLINE, H, M, N, S, fire, hold, messages, reload
 from tests.reports.factories import ActionableReportFactory
-from tests.reports.support import T0
+from tests.reports.support import T0, deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_a_notice_held_before_its_hand_off_waits_and_its_clock_starts_after_the_
     for at in (T0 + 2 * H, DEADLINE, DEADLINE + 24 * H):  # the mail server is up all along
         clock.move_to(at)
         deadlines.sweep_due()
-        assert notices.messages_redeliver() == 0
+        assert deliver_due() == 0
     assert mailoutbox == []  # the agency asked the hotline not to alert the provider yet
     assert reload(notice).status == N.DELIVERING
 
@@ -128,7 +128,7 @@ def test_a_notice_held_before_its_hand_off_waits_and_its_clock_starts_after_the_
     assert (notice.status, notice.deadline_at, notice.held_seconds) == (N.DELIVERING, None, 0)
     assert notice.report.status == S.TAKEDOWN_REQUESTED
 
-    assert notices.messages_redeliver() == 1  # the next redelivery hands it over
+    assert deliver_due() == 1  # the next redelivery hands it over
     notice = reload(notice)
     assert notice.status == N.OPEN
     assert notice.handed_off_at == DEADLINE + 24 * H

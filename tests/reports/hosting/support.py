@@ -5,10 +5,10 @@ from django.test import RequestFactory
 from hotline.actors import Actor
 from reports import hosting, workflow
 from reports.intake import report_submit, submission_clean
-from reports.models import Channel, HostingLookup, Notice, OutgoingMessage, Report
-from reports.notices import message_deliver
+from reports.models import Channel, HostingLookup, MessageItem, Notice, Report
+from reports.outbox import outbox_drain
 from reports.selectors.queues import reports_in_queue
-from tests.reports.factories import ILLEGAL
+from tests.reports.factories import ILLEGAL, notice_hand_off
 
 
 def submit(url: str) -> Report:
@@ -41,16 +41,20 @@ def notice_running(url: str, analyst) -> Notice:
     workflow.report_set_hosting(
         report.pk, actor=actor, provider_id=lookup.provider_id, country=lookup.country
     )
-    notice = workflow.report_send_notice(report.pk, actor=actor)
-    assert message_deliver(notice.messages.get(kind="notice").pk)
-    notice.refresh_from_db()
-    return notice
+    return notice_hand_off(workflow.report_send_notice(report.pk, actor=actor))
 
 
-def repeat_due(notice: Notice) -> OutgoingMessage:
-    """Past the deadline and past the lookup cache's TTL: the first repeat is written."""
+def repeat_due(notice: Notice) -> MessageItem:
+    """Past the deadline and past the lookup cache's TTL: the first repeat is decided."""
     workflow.notice_fire_due(notice.pk)
-    return notice.messages.get(kind="repeat")
+    return notice.message_items.get(kind="repeat")
+
+
+def delivered(item: MessageItem) -> bool:
+    """Run the delivery queue's task once: whether the item went (its message was accepted)."""
+    outbox_drain()
+    item.refresh_from_db()
+    return item.message is not None and item.message.status == "sent"
 
 
 def in_queue(report: Report, name: str) -> bool:

@@ -7,9 +7,8 @@ import pytest
 import time_machine
 
 from reports.models import Event, Report
-from reports.notices import message_deliver
 from tests.reports.factories import StaffUserFactory
-from tests.reports.hosting.support import looked_up, notice_running, repeat_due, submit
+from tests.reports.hosting.support import delivered, looked_up, notice_running, repeat_due, submit
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"  # what the buttons post (multipart is refused)
@@ -64,7 +63,7 @@ def test_a_hosting_change_shows_both_answers_and_its_two_decisions(
     assert "Keep the notice running" not in shown
     dns_server.set("img.known.example", A=["203.0.113.25"])
     with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
-        assert not message_deliver(repeat_due(notice).pk)
+        assert not delivered(repeat_due(notice))
         client.force_login(analyst)  # a day later: a new session
         shown = page(client, notice.report)
         assert "Hosting changed" in shown

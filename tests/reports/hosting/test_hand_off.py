@@ -9,12 +9,12 @@ import time_machine
 from hotline.actors import Actor
 from hotline.errors import DomainError
 from reports import workflow
-from reports.models import HostingLookup, OutgoingMessage, Report
-from reports.notices import message_deliver, messages_redeliver
+from reports.models import HostingLookup, Report
 from reports.sla.figures import provider_figures
 from reports.sla.period import Period
 from tests.reports.factories import AgencyFactory
-from tests.reports.hosting.support import in_queue, notice_running, repeat_due
+from tests.reports.hosting.support import delivered, in_queue, notice_running, repeat_due
+from tests.reports.support import deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +34,14 @@ def test_a_moved_host_stops_the_repeat_and_the_analyst_follows_the_move(
     dns_server.set("img.known.example", A=["203.0.113.25"])  # now at an unknown host in GB
     with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
         repeat = repeat_due(notice)
-        assert not message_deliver(repeat.pk)
+        assert not delivered(repeat)
         report = Report.objects.get(pk=notice.report_id)
         changed = report.hosting_changed
         assert changed.candidate.name == "Unlisted Hosting Ltd" and changed.country == "GB"
         assert in_queue(report, "hosting_changed")
-        assert messages_redeliver() == 0  # held until someone decides
+        assert deliver_due() == 0  # held until someone decides
         repeat.refresh_from_db()
-        assert repeat.sent_at is None
+        assert repeat.message is None
 
         workflow.report_hosting_move_follow(report.pk, actor=Actor.for_user(analyst))
 
@@ -51,7 +51,9 @@ def test_a_moved_host_stops_the_repeat_and_the_analyst_follows_the_move(
     assert "the content moved to a provider not in the directory (GB)" in notice.withdrawal_reason
     assert (report.status, report.provider, report.hosting_country) == ("actionable", None, "GB")
     assert report.hosting_changed is None and not in_queue(report, "hosting_changed")
-    assert not OutgoingMessage.objects.filter(pk=repeat.pk).exists()  # never to be sent now
+    assert deliver_due() == 0  # never to be sent now
+    repeat.refresh_from_db()
+    assert (repeat.message, repeat.dropped) == (None, "the notice is withdrawn")
     # The provider the content left is not counted as missing it.
     day = notice.handed_off_at.date()
     period = Period.from_dates(day, day + timedelta(days=3))
@@ -84,7 +86,7 @@ def test_keeping_the_notice_sends_the_held_repeat(outside, directory, analyst, d
     dns_server.set("img.known.example", A=["203.0.113.25"])
     with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
         repeat = repeat_due(notice)
-        assert not message_deliver(repeat.pk)
+        assert not delivered(repeat)
         with pytest.raises(DomainError, match="Say why"):
             workflow.report_hosting_move_dismiss(
                 notice.report_id, actor=Actor.for_user(analyst), reason=" "
@@ -92,7 +94,7 @@ def test_keeping_the_notice_sends_the_held_repeat(outside, directory, analyst, d
         workflow.report_hosting_move_dismiss(
             notice.report_id, actor=Actor.for_user(analyst), reason="the old host still serves it"
         )
-        assert message_deliver(repeat.pk)
+        assert delivered(repeat)
     notice.refresh_from_db()
     assert notice.status == "overdue" and notice.report.hosting_changed is None
 
@@ -101,4 +103,4 @@ def test_a_failed_check_does_not_hold_a_notice_back(outside, directory, analyst,
     notice = notice_running("https://img.known.example/n/4", analyst)
     dns_server.set("img.known.example", rcode="SERVFAIL")
     with time_machine.travel(notice.deadline_at + timedelta(hours=13)):
-        assert message_deliver(repeat_due(notice).pk)
+        assert delivered(repeat_due(notice))

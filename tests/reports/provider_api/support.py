@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from hotline.actors import Actor
 from hotline.models import Provider, ProviderAPIKey
 from reports import workflow
-from reports.models import Event, Notice, OutgoingMessage, Report
+from reports.models import Event, MessageItem, Notice, OutgoingMessage, Report
 from tests.reports.factories import ILLEGAL, AgencyFactory, ReportFactory, notice_send
 
 BASE = "/api/v1/provider/notices/"
@@ -141,6 +141,7 @@ def rows() -> tuple:
         list(Event.objects.order_by("pk").values_list("pk", flat=True)),
         list(Notice.objects.order_by("pk").values()),
         list(Report.objects.order_by("pk").values()),
+        MessageItem.objects.count(),
         OutgoingMessage.objects.count(),
     )
 

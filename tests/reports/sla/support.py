@@ -71,9 +71,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from hotline.actors import Actor
-from reports import workflow
+from reports import outbox, workflow
 from reports.intake import report_submit, submission_clean
-from reports.models import Channel, Notice, OutgoingMessage, Report, ReportStatus
+from reports.models import Channel, MessageItem, Notice, OutgoingMessage, Report, ReportStatus
 from reports.sla.figures import VERIFICATION_COUNTS
 from reports.sla.period import Period
 from reports.sla.render import COLUMNS
@@ -82,7 +82,6 @@ from tests.reports.factories import (
     PartnerHotlineFactory,
     ProviderFactory,
     StaffUserFactory,
-    notice_hand_off,
 )
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -296,8 +295,9 @@ class Timeline:
     ) -> None:
         """A report through to its notice, its timers, a hold, removal or withdrawal.
 
-        The provider's mail server accepts the notice when it is sent, or at ``handed_off``
-        (after an outage), or never (``handed_off=None``). The removal is confirmed by an
+        The provider's mail server accepts the notice's message when it is sent, or at
+        ``handed_off`` (after an outage), or never (``handed_off=None``); reminders and repeats
+        are decided (their items counted) but not sent. The removal is confirmed by an
         analyst, or, ``claimed``, by the provider through its API."""
         slug = provider.split()[0].lower()
         self.receive(name, t(received), f"https://www.{slug}.example/gallery/{name}")
@@ -306,14 +306,13 @@ class Timeline:
         def send():
             notice = workflow.report_send_notice(self.reports[name], actor=self.analyst)
             self.notices[name] = notice.pk
+            outbox.items_group(window=timedelta(0))  # its own message, as the outbox forms it
             if handed_off == "":
-                notice_hand_off(notice)
+                hand_off(notice.pk)
 
         self.at(t(sent), send)
         if handed_off:
-            self.at(
-                t(handed_off), lambda: notice_hand_off(Notice.objects.get(pk=self.notices[name]))
-            )
+            self.at(t(handed_off), lambda: hand_off(self.notices[name]))
         for moment, expected in fires:
 
             def fire(expected=expected):
@@ -357,6 +356,17 @@ class Timeline:
             )
 
 
+def hand_off(notice_id: int) -> None:
+    """The provider's mail server accepts the notice's message now; the other messages wait for
+    their own moment (or for ever: the mail server was down whenever they were tried)."""
+    waiting = OutgoingMessage.objects.filter(
+        items__notice_id=notice_id, kind=OutgoingMessage.Kind.NOTICE, status="pending"
+    )
+    for message_id in waiting.values_list("pk", flat=True):
+        assert outbox.message_attempt(message_id) == "sent"
+    assert Notice.objects.get(pk=notice_id).handed_off_at is not None
+
+
 def check_premises(dataset: Timeline) -> None:
     """The services did what the table above assumes (a wrong premise would mislead below)."""
     notices = {name: Notice.objects.get(pk=pk) for name, pk in dataset.notices.items()}
@@ -369,7 +379,7 @@ def check_premises(dataset: Timeline) -> None:
     assert notices["n2"].removed_at == t("08-11 08:00")
     assert notices["n10"].removed_at == t("11-03 10:00")
     repeats = {
-        name: OutgoingMessage.objects.filter(notice_id=pk, kind=OutgoingMessage.Kind.REPEAT).count()
+        name: MessageItem.objects.filter(notice_id=pk, kind=MessageItem.Kind.REPEAT).count()
         for name, pk in dataset.notices.items()
     }
     assert repeats == {

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from reports.models import Notice, OutgoingMessage
+from reports.models import MessageItem, Notice, OutgoingMessage
 from tests.reports.factories import ProviderFactory, notice_hand_off
 from tests.reports.live_worker import (
     WAKE_RECEIVED,
@@ -74,9 +74,13 @@ def test_the_beat_sweep_fires_a_deadline_after_redis_lost_every_task(live, super
     # The notices themselves went once each, handed over before the flush (the worker delivered
     # the repeat).
     sent = OutgoingMessage.objects.filter(kind=KIND.NOTICE)
-    assert {message.notice_id for message in sent} == {notice.pk, later.pk}
+    assert {item.notice_id for item in MessageItem.objects.filter(message__in=sent)} == {
+        notice.pk,
+        later.pk,
+    }
     assert sorted(mail.subject for mail in mailoutbox) == sorted(m.subject for m in sent)
     assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
+    assert not MessageItem.objects.filter(message__isnull=True).exists()
 
 
 # --- 3. the worker holding the timers is killed --------------------------------------------------

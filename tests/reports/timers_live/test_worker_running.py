@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from reports import workflow
-from reports.models import Escalation, Event, Hold, Notice, OutgoingMessage, Report
+from reports.models import Escalation, Event, Hold, MessageItem, Notice, Report
 from tests.reports.factories import AgencyFactory, ProviderFactory
 from tests.reports.live_worker import sweep_through, wait_until
 from tests.reports.timers_live.support import (
@@ -143,19 +143,19 @@ class TestWithAWorkerRunning:
         assert timezone.now() < held_notice.scheduled_for  # the hold came inside the window
 
         def free_notice_sent():
-            message = OutgoingMessage.objects.filter(notice=free_notice, kind=KIND.NOTICE).first()
+            item = MessageItem.objects.filter(notice=free_notice, kind=KIND.NOTICE).first()
             if timezone.now() < free_notice.scheduled_for:
-                assert message is None, "a notice went out inside the police window"
-            return message
+                assert item is None, "a notice went out inside the police window"
+            return item
 
-        message = wait_until(
+        item = wait_until(
             free_notice_sent,
             timeout=seconds_until(free_notice.scheduled_for) + SLACK,
             what="the notice to go out when the police window ends",
         )
         wait_sent(free_notice, KIND.NOTICE)
         free_notice.refresh_from_db()
-        assert message.created_at >= free_notice.scheduled_for
+        assert item.created_at >= free_notice.scheduled_for
         assert free_notice.status == Notice.Status.OPEN
         assert free_notice.scheduled_for <= free_notice.sent_at
         assert free_notice.sent_at < free_notice.scheduled_for + ON_TIME

@@ -14,10 +14,10 @@ from hotline.models import HostRule, ProviderAPIKey
 from reports import deadlines, retention, verification, workflow
 from reports.intake import report_submit, submission_clean
 from reports.models import Channel, Event, Notice, Report
-from reports.notices import message_deliver
 from reports.selectors.queues import reports_in_queue
 from sandbox.connect_proxy import ConnectProxy
-from tests.reports.factories import ILLEGAL, AgencyFactory
+from tests.reports.factories import ILLEGAL, AgencyFactory, notice_hand_off
+from tests.reports.support import deliver_due
 from tests.reports.verification.conftest import IMAGE, PATH, URL
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,7 @@ def notice_handed_off(analyst, provider, url=URL) -> Notice:
     workflow.report_claim(report.pk, actor=actor)
     workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
     workflow.report_set_hosting(report.pk, actor=actor, provider_id=provider.pk, country="NL")
-    notice = workflow.report_send_notice(report.pk, actor=actor)
-    assert message_deliver(notice.messages.get(kind="notice").pk)
-    notice.refresh_from_db()
-    return notice
+    return notice_hand_off(workflow.report_send_notice(report.pk, actor=actor))
 
 
 def outcomes(notice: Notice) -> list[str]:
@@ -132,9 +129,8 @@ def test_a_claim_while_still_online_is_contested_and_the_notice_runs_on(
     # The next message says so.
     with time_machine.travel(notice.deadline_at + timedelta(seconds=1), tick=False):
         workflow.notice_fire_due(notice.pk)
+        assert deliver_due() == 1
         repeat = notice.messages.get(kind="repeat")
-        assert message_deliver(repeat.pk)
-    repeat.refresh_from_db()
     assert "still found it" in repeat.body_text
     # Then it really goes: the removal counts from the last time it was seen online, not the
     # second the provider claimed.
