@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-SERVICES = {"db", "redis", "migrate", "web", "worker", "lookups", "probes", "beat"}
+SERVICES = {"db", "redis", "migrate", "web", "worker", "delivery", "lookups", "probes", "beat"}
 APP_SERVICES = ("migrate", "web", "worker", "delivery", "lookups", "probes", "beat")
 LONG_RUNNING = ("db", "redis", "web", "worker", "delivery", "lookups", "probes", "beat")
 # The workers of their own queues: (service, queue), each node named after its queue.
@@ -171,7 +171,7 @@ def stop(process: subprocess.Popen) -> str:
 # --- docker-compose.yml ---------------------------------------------------------------------
 
 
-def test_compose_has_the_eight_services_and_no_version_key(compose):
+def test_compose_has_the_nine_services_and_no_version_key(compose):
     assert set(compose["services"]) == SERVICES
     assert "version" not in compose  # the Compose specification has none
 
@@ -197,6 +197,7 @@ def test_every_long_running_service_has_a_healthcheck(compose, name):
         "redis": "redis-cli ping",
         "web": "/healthz",
         "worker": "inspect ping",
+        "delivery": "inspect ping --destination delivery@",
         "lookups": "inspect ping --destination lookups@",
         "probes": "inspect ping --destination probes@",
         "beat": "inspect ping",
