@@ -8,6 +8,7 @@ the connection without an answer). ``refuse``: recipients answered 550 (mailbox 
 """
 
 import asyncio
+import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 STALL_LIMIT = 60.0  # seconds a stalled answer is held at most (the client has long given up)
 
 

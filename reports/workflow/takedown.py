@@ -386,11 +386,8 @@ def report_confirm_removal(
 
 
 def _notice_withdraw(notice: Notice, now, reason: str, *, moved: bool = False) -> dict:
-    # What was never sent is dropped, not left for every later attempt to try again; an
-    # escalation to an agency still goes.
-    notice.messages.filter(sent_at__isnull=True).exclude(
-        kind=OutgoingMessage.Kind.ESCALATION
-    ).delete()
+    # What was not yet sent about it is left out by the outbox when it next looks (a message may
+    # carry other notices too); an escalation to an agency still goes.
     notice_status_move(notice, Notice.Status.WITHDRAWN)
     notice.withdrawn_at = now
     notice.withdrawal_reason = reason.strip()[:500]
