@@ -326,7 +326,8 @@ def _attempt_claim(message_id: int) -> OutgoingMessage | None:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            OutgoingMessage.objects.select_for_update(skip_locked=True)
+            # Only the message's row: its provider (a nullable join) stays unlocked.
+            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 pk=message_id,
                 status__in=(Status.PENDING, Status.SENDING),

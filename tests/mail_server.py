@@ -50,8 +50,12 @@ class MailServer:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._release.set()
+        self.release()
         self._controller.stop()
+
+    def release(self) -> None:
+        """Let a stalled DATA be answered (250) at last."""
+        self._release.set()
 
     def settings(self, settings, *, timeout: float = 2) -> None:
         """Point Django's SMTP backend at this server (``settings``: pytest-django's fixture or
