@@ -4,7 +4,7 @@ the servers the outbox must survive.
 
 ``mode``: "accept" (250 after DATA), "tempfail" (451 to every recipient), "stall" (takes the
 whole message, then never answers until released), "drop" (takes the whole message, then closes
-the connection without an answer). ``refuse``: recipients answered 550 (mailbox unknown).
+the connection without an answer). ``refuse``: recipients answered 550 (mailbox unknown); ``defer``: recipients answered 451.
 """
 
 import asyncio
@@ -39,6 +39,7 @@ class MailServer:
     def __init__(self, mode: str = "accept"):
         self.mode = mode
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()  # recipients answered 451 (try again later)
         self.received: list[Received] = []  # whole messages taken, answered or not
         self.stalled = threading.Event()  # a stalled DATA is waiting for its answer
         self._release = threading.Event()
@@ -77,7 +78,7 @@ class _Handler:
     async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
         if address in self.server.refuse:
             return f"550 5.1.1 <{address}>: recipient address rejected: user unknown"
-        if self.server.mode == "tempfail":
+        if self.server.mode == "tempfail" or address in self.server.defer:
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
