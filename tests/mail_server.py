@@ -4,7 +4,8 @@ the servers the outbox must survive.
 
 ``mode``: "accept" (250 after DATA), "tempfail" (451 to every recipient), "stall" (takes the
 whole message, then never answers until released), "drop" (takes the whole message, then closes
-the connection without an answer). ``refuse``: recipients answered 550 (mailbox unknown); ``defer``: recipients answered 451.
+the connection without an answer). ``refuse``: recipients answered 550 (mailbox unknown);
+``defer``: recipients answered 451.
 """
 
 import asyncio

@@ -72,9 +72,7 @@ def test_a_channel_failing_for_an_hour_alerts_each_supervisor_once_until_it_deli
     assert (delivery["waiting"], delivery["alerts"]) == (0, [])
 
 
-def test_a_given_up_message_counts_in_the_health_check_for_a_day(
-    actor, clock, mail_server, client
-):
+def test_a_given_up_message_counts_in_the_health_check_for_a_day(actor, clock, mail_server, client):
     provider = ProviderFactory(abuse_email="nobody@hosting.example")
     mail_server.refuse = {"nobody@hosting.example"}
     send(ActionableReportFactory(provider=provider), actor)
