@@ -315,6 +315,11 @@ def message_attempt(message_id: int) -> str:
         _send(message, rendered)
     except DeliveryFailed as failure:
         return _failed_attempt(message, entries, failure)
+    except notices.XARFInvalid as invalid:
+        # Nothing went; retried with backoff (the report may be corrected) and, like any failed
+        # delivery, shown and given up on in time, rather than stopping the drain at each lease.
+        failure = DeliveryFailed(f"not sent, a notice's X-ARF document is invalid: {invalid}")
+        return _failed_attempt(message, entries, failure)
     from reports.workflow import message_handed_off  # a transition (the workflow imports this)
 
     message_handed_off(message, rendered, entries, at)

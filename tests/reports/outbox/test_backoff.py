@@ -149,3 +149,20 @@ def test_redelivering_needs_an_undeliverable_notice(actor, clock, mailoutbox):
     with pytest.raises(DomainError, match="no undeliverable notice"):
         workflow.report_redeliver_notice(notice.report_id, actor=actor)
     assert outbox.outbox_drain().outcomes == {"sent": 1}
+
+
+def test_a_notice_that_cannot_be_rendered_waits_with_the_reason_and_the_others_go(
+    actor, clock, mail_server
+):
+    broken = send(ActionableReportFactory(industry_category=""), actor)
+    fine = send(ActionableReportFactory(), actor)
+
+    assert drain() == {"retry": 1, "sent": 1}
+
+    [received] = mail_server.received
+    assert received.rcpt_tos == [fine.provider.abuse_email]
+    message = OutgoingMessage.objects.get(provider=broken.provider)
+    assert (message.status, message.possible_duplicate) == ("pending", False)
+    assert "X-ARF document is invalid" in message.last_error
+    broken.refresh_from_db()
+    assert broken.status == Notice.Status.DELIVERING
