@@ -348,6 +348,11 @@ def message_attempt(message_id: int) -> str:
         _send(message, rendered)
     except DeliveryFailed as failure:
         return _failed_attempt(message, entries, failure)
+    except notices.XARFInvalid as invalid:
+        # Nothing went; retried with backoff (the report may be corrected) and, like any failed
+        # delivery, shown and given up on in time, rather than stopping the drain at each lease.
+        failure = DeliveryFailed(f"not sent, a notice's X-ARF document is invalid: {invalid}")
+        return _failed_attempt(message, entries, failure)
     except Exception as exc:  # a defect here must not leave the message in "sending" for good
         logger.exception("attempt %s of message %s broke", message.attempts, message.pk)
         return _failed_attempt(message, entries, DeliveryFailed(f"{type(exc).__name__}: {exc}"))

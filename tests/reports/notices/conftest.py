@@ -3,6 +3,8 @@
 import pytest
 
 from hotline.actors import Actor
+from reports import outbox
+from tests.mail_server import mail_server  # noqa: F401 (a fixture)
 from tests.reports.factories import StaffUserFactory
 
 
@@ -25,4 +27,5 @@ def sent_task(monkeypatch):
         calls.append((name, list(args or []), eta))
 
     monkeypatch.setattr("celery.app.base.Celery.send_task", send_task)
+    monkeypatch.setattr(outbox, "_last_kick", float("-inf"))  # an earlier test's kick is gone
     return calls

@@ -1,4 +1,4 @@
-"""Sending a notice: exactly once."""
+"""Sending a notice: exactly once, through the outbox."""
 
 import socket
 import time
@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 
-from reports import notices
+from reports import outbox
 from reports.deadlines import sweep_due
-from reports.models import OutgoingMessage
+from reports.models import MessageItem, Notice, OutgoingMessage
 from tests.reports.factories import ActionableReportFactory
-from tests.reports.notices.support import FailingBackend, send
+from tests.reports.notices.support import deliver_all, send
 from tests.reports.support import T0
 from tests.xarf_schemas import BUNDLED, SHARED, schema_files
 
@@ -21,64 +21,71 @@ pytestmark = pytest.mark.django_db
 # --- exactly once -----------------------------------------------------------------------------
 
 
-def test_delivering_twice_sends_once(actor, clock, mailoutbox):
+def test_draining_twice_sends_once(actor, clock, mailoutbox):
     send(ActionableReportFactory(), actor)
-    message = OutgoingMessage.objects.get()
 
-    assert notices.message_deliver(message.pk) is True
-    assert notices.message_deliver(message.pk) is False
+    assert deliver_all() == 1
+    assert deliver_all() == 0
 
     assert len(mailoutbox) == 1
+    message = OutgoingMessage.objects.get()
+    assert (message.status, message.attempts) == ("sent", 1)
 
 
-def test_a_second_queue_of_the_same_message_returns_false_and_makes_no_row(actor, clock):
+def test_queueing_the_same_thing_twice_writes_one_item(actor, clock):
     notice = send(ActionableReportFactory(), actor)
 
-    assert notices.message_queue(notice, OutgoingMessage.Kind.NOTICE) is False
-    assert notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) is True
-    assert notices.message_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) is False
+    assert outbox.items_queue(notice, OutgoingMessage.Kind.NOTICE) == 0
+    assert outbox.items_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) == 1
+    assert outbox.items_queue(notice, OutgoingMessage.Kind.REPEAT, attempt=1) == 0
 
-    assert sorted(OutgoingMessage.objects.values_list("kind", "attempt")) == [
+    assert sorted(MessageItem.objects.values_list("kind", "attempt")) == [
         ("notice", 0),
         ("repeat", 1),
     ]
 
 
-def test_a_failing_mail_server_leaves_the_message_unsent_with_the_error_then_it_goes_out(
-    actor, clock, mailoutbox, settings
+def test_a_failing_mail_server_leaves_the_message_waiting_with_the_error_then_it_goes_out(
+    actor, clock, mail_server
 ):
-    send(ActionableReportFactory(), actor)
+    mail_server.mode = "tempfail"
+    notice = send(ActionableReportFactory(), actor)
+
+    assert outbox.outbox_drain().outcomes == {"retry": 1}
+
     message = OutgoingMessage.objects.get()
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
+    assert (message.status, message.attempts, message.sent_at) == ("pending", 1, None)
+    assert "451" in message.last_error and "try again later" in message.last_error
+    assert message.next_attempt_at > T0
+    assert not message.possible_duplicate  # refused before the message went: not delivered
+    assert mail_server.received == []
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.DELIVERING
 
-    assert notices.message_deliver(message.pk) is False
+    mail_server.mode = "accept"
+    assert deliver_all() == 0  # not due again yet
+    retried_at = message.next_attempt_at
+    clock.move_to(retried_at)
+    assert deliver_all() == 1
 
     message.refresh_from_db()
-    assert message.sent_at is None
-    assert message.last_error.startswith("SMTPServerDisconnected: ")
-    assert "closed the connection" in message.last_error
-    assert mailoutbox == []
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    clock.move_to(T0 + timedelta(minutes=5))
-    assert notices.message_deliver(message.pk) is True
-
-    message.refresh_from_db()
-    assert message.sent_at == T0 + timedelta(minutes=5)
-    assert message.last_error == ""
-    assert len(mailoutbox) == 1
-    assert notices.message_deliver(message.pk) is False
+    assert (message.status, message.attempts, message.sent_at) == ("sent", 2, retried_at)
+    assert len(mail_server.received) == 1
+    assert mail_server.received[0].message["Message-ID"] == message.message_id
+    assert deliver_all() == 0
+    assert len(mail_server.received) == 1
 
 
-def test_redelivery_delivers_a_message_whose_delivery_task_was_lost(actor, clock, mailoutbox):
-    send(ActionableReportFactory(), actor)  # the on-commit delivery task never runs here
-    assert notices.messages_redeliver() == 0  # within the grace period the task may still come
+def test_the_drain_delivers_what_its_kick_missed_and_the_deadline_sweep_never_does(
+    actor, clock, mailoutbox
+):
+    send(ActionableReportFactory(), actor)  # the on-commit kick never runs here
 
     clock.move_to(T0 + timedelta(minutes=2))
     assert sweep_due().notices == {}  # not the deadline sweep's business
-    assert len(mailoutbox) == 0
-    assert notices.messages_redeliver() == 1
-    assert notices.messages_redeliver() == 0
+    assert mailoutbox == []
+    assert deliver_all() == 1  # the beat's drain
+    assert deliver_all() == 0
 
     assert len(mailoutbox) == 1
     assert OutgoingMessage.objects.get().sent_at == T0 + timedelta(minutes=2)
@@ -91,7 +98,7 @@ def test_the_bundled_xarf_schemas_are_the_reference_copy():
 
 def test_a_mail_server_that_never_answers_fails_the_attempt_within_the_timeout(actor, settings):
     # A real SMTP port that accepts the connection and says nothing: without a timeout the
-    # delivery (and the report it locks) would wait for ever.
+    # delivery queue would wait for ever.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
@@ -100,12 +107,13 @@ def test_a_mail_server_that_never_answers_fails_the_attempt_within_the_timeout(a
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_TIMEOUT = 1
         send(ActionableReportFactory(), actor)
-        message = OutgoingMessage.objects.get()
         started = time.monotonic()
-        assert notices.message_deliver(message.pk) is False
+        assert outbox.outbox_drain().outcomes == {"retry": 1}
         assert time.monotonic() - started < 10
-    message.refresh_from_db()
-    assert message.sent_at is None and "timed out" in message.last_error
+    message = OutgoingMessage.objects.get()
+    assert (message.status, message.sent_at) == ("pending", None)
+    assert "timed out" in message.last_error
+    assert not message.possible_duplicate  # no greeting, so nothing was handed over
 
 
 def test_the_service_sets_a_mail_timeout_by_default():

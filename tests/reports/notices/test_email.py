@@ -7,7 +7,7 @@ import pytest
 from django.utils.html import escape
 
 from hotline.url import defang
-from reports import notices, workflow
+from reports import notices, outbox, workflow
 from reports.models import Channel, OutgoingMessage
 from tests.reports.factories import ActionableReportFactory, PartnerHotlineFactory, notice_send
 from tests.reports.notices.support import deliver_all, send
@@ -20,38 +20,43 @@ pytestmark = pytest.mark.django_db
 # --- the e-mail -------------------------------------------------------------------------------
 
 
-def test_the_provider_gets_an_email_with_both_urls_the_deadline_and_how_to_confirm(
+def test_the_provider_gets_an_email_with_both_urls_the_deadline_and_how_to_answer(
     actor, clock, mailoutbox, settings
 ):
     settings.HOTLINE_PUBLIC_URL = "https://hotline.example.org"
     report = ActionableReportFactory(
         submitted_url="https://img.share-example.com/gallery/view.php?id=77&page=2"
     )
-    notice = send(report, actor)
+    send(report, actor)
+
+    assert deliver_all() == 1
+
+    [email] = mailoutbox
     message = OutgoingMessage.objects.get()
-
-    assert notices.message_deliver(message.pk) is True
-
-    assert len(mailoutbox) == 1
-    email = mailoutbox[0]
     assert email.to == [report.provider.abuse_email]
     assert email.reply_to == [settings.HOTLINE_ORG_EMAIL]
     deadline_utc = "2026-03-03T09:00:00Z"
-    assert report.reference in email.subject
-    assert deadline_utc in email.subject
-    api = f"https://hotline.example.org/api/v1/provider/notices/{notice.pk}/removed/"
+    assert email.subject == (
+        f"[HL-ref:{notices.message_reference(message)}] Notice and takedown "
+        f"{report.reference}: remove by {deadline_utc}"
+    )
+    answer = outbox.answer_url(message)
+    assert answer.startswith("https://hotline.example.org/notice/")
+    docs = "https://hotline.example.org/api/docs/"
     url = report.canonical_url
     assert "&" in url and defang(url) != url
     text = email.body
-    for expected in (url, defang(url), report.reference, deadline_utc, api, "Api-Key"):
+    for expected in (url, defang(url), report.reference, deadline_utc, answer, docs):
         assert expected in text
-    assert "(UTC)" in text
+    assert f"Remove by: {deadline_utc} (UTC)" in text
     [(html, mimetype)] = email.alternatives
     assert mimetype == "text/html"
-    for expected in (url, defang(url), report.reference, deadline_utc, api, "Api-Key"):
+    for expected in (url, defang(url), report.reference, deadline_utc, answer, docs):
         assert escape(expected) in html
     assert "Remove by (UTC)" in html
-    assert "<a " not in html and "<img" not in html  # the URL is text, never a link or image
+    # The URL is text, never a link or an image; the only link is the answer page.
+    assert f'href="{escape(url)}' not in html and "<img" not in html
+    assert html.count("<a ") == 1
     message.refresh_from_db()
     assert message.sent_at == T0
     assert (message.body_text, message.body_html, message.subject) == (text, html, email.subject)
@@ -67,7 +72,7 @@ def test_the_email_carries_the_xarf_document_as_a_json_attachment(actor, clock, 
     assert attachment.mimetype == "application/json"
     document = json.loads(attachment.content)
     assert_valid_xarf(document)
-    assert document == OutgoingMessage.objects.get().xarf
+    assert OutgoingMessage.objects.get().xarf == [document]
 
 
 ONION = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"
@@ -133,7 +138,8 @@ def test_reminders_and_repeats_carry_valid_xarf_and_escalations_none(
     kinds = {}
     for email in mailoutbox:
         documents = [json.loads(a.content) for a in email.attachments]
-        kinds[OutgoingMessage.objects.get(subject=email.subject).kind] = (email, documents)
+        message = OutgoingMessage.objects.get(message_id=email.extra_headers["Message-ID"])
+        kinds[message.kind] = (email, documents)
     assert set(kinds) == {"notice", "reminder", "repeat", "escalation"}
     for kind in ("notice", "reminder", "repeat"):
         [document] = kinds[kind][1]

@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from reports import notices, workflow
+from reports import outbox, workflow
 from reports.deadlines import sweep_due
-from reports.models import Event, Notice, OutgoingMessage, ReportStatus
+from reports.models import Event, MessageItem, Notice, OutgoingMessage, ReportStatus
 from tests.reports.factories import ActionableReportFactory
-from tests.reports.notices.support import FailingBackend, deliver_all, send
+from tests.reports.notices.support import deliver_all, send
 from tests.reports.support import T0
 from tests.xarf_schemas import assert_valid_xarf
 
@@ -26,22 +26,20 @@ pytestmark = pytest.mark.django_db
 OUTAGE = timedelta(seconds=131)
 
 
-def test_a_notice_that_leaves_late_runs_from_its_hand_off_and_says_so(
-    actor, clock, mailoutbox, settings
-):
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
-    FailingBackend.message_ids = []
+def test_a_notice_that_leaves_late_runs_from_its_hand_off_and_says_so(actor, clock, mail_server):
+    mail_server.mode = "tempfail"
     notice = send(ActionableReportFactory(), actor)
     assert (notice.status, notice.sent_at) == (Notice.Status.DELIVERING, T0)
     assert (notice.handed_off_at, notice.deadline_at, notice.due_at) == (None, None, None)
+    assert deliver_all() == 0  # the mail server answers "try again later"
     message = OutgoingMessage.objects.get()
-    assert notices.message_deliver(message.pk) is False  # the mail server is down
+    first_message_id = message.message_id
     notice.refresh_from_db()
     assert (notice.status, notice.deadline_at) == (Notice.Status.DELIVERING, None)
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail_server.mode = "accept"
     clock.move_to(T0 + OUTAGE)
-    assert notices.message_deliver(message.pk) is True
+    assert deliver_all() == 1
 
     handed_off = T0 + OUTAGE
     deadline = handed_off + timedelta(hours=24)
@@ -52,21 +50,21 @@ def test_a_notice_that_leaves_late_runs_from_its_hand_off_and_says_so(
     assert notice.deadline_at == deadline
     assert notice.policy == "default: 24h"
     assert notice.due_at == deadline - timedelta(hours=4)  # the reminder
-    [email] = mailoutbox
+    [email] = mail_server.messages()
     stated = "2026-03-03T09:02:11Z"
-    assert stated in email.subject
-    assert f"Remove by:      {stated} (UTC)" in email.body
-    assert "Notice sent:    2026-03-02T09:02:11Z" in email.body
-    document = json.loads(email.attachments[0].content)
+    assert stated in email["Subject"]
+    body = email.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"Remove by: {stated} (UTC)" in body
+    [attachment] = [part for part in email.iter_attachments()]
+    document = json.loads(attachment.get_content())
     assert_valid_xarf(document)
     assert stated in document["description"]
     # The retry was rendered anew, kept the first attempt's Message-ID, and is stored as sent.
     message.refresh_from_db()
-    assert FailingBackend.message_ids == [message.message_id]
-    assert email.message()["Message-ID"] == message.message_id
-    assert (message.subject, message.body_text) == (email.subject, email.body)
-    assert message.xarf == document
-    assert message.sent_at == handed_off
+    assert email["Message-ID"] == message.message_id == first_message_id
+    assert (message.subject, message.body_text) == (email["Subject"], body)
+    assert message.xarf == [document]
+    assert (message.sent_at, message.attempts, message.status) == (handed_off, 2, "sent")
     event = Event.objects.get(report=notice.report, verb="hand_off_notice")
     assert event.at == handed_off
     assert event.data["deadline_at"] == deadline.isoformat()
@@ -76,51 +74,70 @@ def test_a_notice_that_leaves_late_runs_from_its_hand_off_and_says_so(
 
 
 def test_a_delivering_notice_gets_no_reminder_repeat_or_overdue_however_long_it_waits(
-    actor, clock, settings
+    actor, clock, mail_server, settings
 ):
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
+    settings.HOTLINE_DELIVERY_GIVE_UP = "1000h"  # giving up is tested in tests/reports/outbox
+    mail_server.mode = "tempfail"
     notice = send(ActionableReportFactory(), actor)
     for hours in (20, 24, 49, 100):
         clock.move_to(T0 + timedelta(hours=hours))
         sweep_due()
-        assert notices.messages_redeliver() == 0  # tried again, and the mail server is down
+        assert deliver_all() == 0  # tried again, and the mail server still refuses
         assert workflow.notice_fire_due(notice.pk) == []
     notice.refresh_from_db()
     assert notice.status == Notice.Status.DELIVERING
     assert (notice.reminder_sent_at, notice.repeats_sent, notice.due_at) == (None, 0, None)
     assert notice.report.status == ReportStatus.TAKEDOWN_REQUESTED
-    assert list(OutgoingMessage.objects.values_list("kind", "sent_at")) == [("notice", None)]
-    assert "SMTPServerDisconnected" in OutgoingMessage.objects.get().last_error
+    assert list(MessageItem.objects.values_list("kind", flat=True)) == ["notice"]
+    message = OutgoingMessage.objects.get()
+    assert (message.kind, message.sent_at, message.status) == ("notice", None, "pending")
+    assert "451" in message.last_error
+    assert mail_server.received == []
 
 
-def test_a_notice_withdrawn_before_its_hand_off_is_never_sent(actor, clock, mailoutbox, settings):
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
+def test_a_notice_withdrawn_before_its_hand_off_is_never_sent(actor, clock, mail_server):
+    mail_server.mode = "tempfail"
+    notice = send(ActionableReportFactory(), actor)
+    assert deliver_all() == 0  # its e-mail is formed and waits for the mail server
+    workflow.report_withdraw_notice(notice.report_id, actor=actor, reason="Wrong provider.")
+    mail_server.mode = "accept"
+    clock.move_to(T0 + timedelta(hours=1))
+
+    assert outbox.outbox_drain().outcomes == {"cancelled": 1}
+    assert deliver_all() == 0
+
+    assert mail_server.received == []  # nothing was said to the provider
+    notice.refresh_from_db()
+    assert (notice.status, notice.handed_off_at) == (Notice.Status.WITHDRAWN, None)
+    message = OutgoingMessage.objects.get()
+    assert (message.status, message.sent_at) == ("cancelled", None)
+    assert MessageItem.objects.get().dropped == "the notice is withdrawn"
+
+
+def test_a_notice_withdrawn_before_its_group_formed_is_never_sent(actor, clock, mailoutbox):
     notice = send(ActionableReportFactory(), actor)
     workflow.report_withdraw_notice(notice.report_id, actor=actor, reason="Wrong provider.")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    clock.move_to(T0 + timedelta(minutes=5))
 
-    assert notices.messages_redeliver() == 0
     assert deliver_all() == 0
 
     assert mailoutbox == []
-    notice.refresh_from_db()
-    assert (notice.status, notice.handed_off_at) == (Notice.Status.WITHDRAWN, None)
-    assert not OutgoingMessage.objects.exists()  # nothing was said to the provider
+    assert not OutgoingMessage.objects.exists()
+    assert MessageItem.objects.get().dropped == "the notice is withdrawn"
 
 
 def test_removal_verified_before_the_hand_off_withdraws_the_notice_unsent(
-    actor, clock, mailoutbox, settings
+    actor, clock, mail_server
 ):
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
+    mail_server.mode = "tempfail"
     notice = send(ActionableReportFactory(), actor)
+    assert deliver_all() == 0
     clock.move_to(T0 + timedelta(minutes=1))
     workflow.report_confirm_removal(notice.report_id, actor=actor)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    clock.move_to(T0 + timedelta(minutes=5))
-    assert notices.messages_redeliver() == 0
+    mail_server.mode = "accept"
+    clock.move_to(T0 + timedelta(hours=1))
+    assert deliver_all() == 0
 
-    assert mailoutbox == []
+    assert mail_server.received == []
     notice.refresh_from_db()
     assert notice.status == Notice.Status.WITHDRAWN
     assert notice.report.status == ReportStatus.REMOVED
@@ -129,23 +146,27 @@ def test_removal_verified_before_the_hand_off_withdraws_the_notice_unsent(
 
 
 def test_reminders_and_repeats_state_the_notice_deadline_from_its_first_hand_off(
-    actor, clock, mailoutbox, settings
+    actor, clock, mail_server
 ):
-    settings.EMAIL_BACKEND = f"{FailingBackend.__module__}.FailingBackend"
+    mail_server.mode = "tempfail"
     notice = send(ActionableReportFactory(), actor)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver_all() == 0
+    mail_server.mode = "accept"
     clock.move_to(T0 + OUTAGE)
     assert deliver_all() == 1
     deadline = T0 + OUTAGE + timedelta(hours=24)
     clock.move_to(deadline)
     assert workflow.notice_fire_due(notice.pk) == ["overdue"]
     # The repeat's own delivery waits for the mail server too: its hand-off is when it goes.
+    mail_server.mode = "tempfail"
+    assert deliver_all() == 0
+    mail_server.mode = "accept"
     clock.move_to(deadline + timedelta(minutes=7))
     assert deliver_all() == 1
 
     repeat = OutgoingMessage.objects.get(kind="repeat")
     assert repeat.sent_at == deadline + timedelta(minutes=7)
-    assert "2026-03-03T09:02:11Z" in mailoutbox[-1].subject
+    assert "2026-03-03T09:02:11Z" in mail_server.messages()[-1]["Subject"]
     notice.refresh_from_db()
     assert (notice.handed_off_at, notice.deadline_at) == (T0 + OUTAGE, deadline)
 

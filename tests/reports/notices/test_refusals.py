@@ -70,4 +70,4 @@ def test_an_unknown_notice_kind_is_refused(actor):
     report = ActionableReportFactory()
     with pytest.raises(DomainError, match="voluntary, legal_order"):
         workflow.report_send_notice(report.pk, actor=actor, kind="polite_request")
-    assert counts() == (0, 0, 0)
+    assert counts() == (0, 0, 0, 0)

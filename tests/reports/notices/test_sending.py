@@ -7,7 +7,8 @@ from django.conf import settings as django_settings
 
 from hotline.errors import DomainError
 from reports import workflow
-from reports.models import Event, Notice, OutgoingMessage, ReportStatus
+from reports.models import Event, MessageItem, Notice, OutgoingMessage, ReportStatus
+from reports.outbox import DRAIN_TASK as DRAIN
 from tests.reports.factories import (
     ActionableReportFactory,
     ProviderFactory,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # --- sending ----------------------------------------------------------------------------------
 
 
-def test_sending_records_one_message_and_the_clock_waits_for_its_delivery(actor, clock, mailoutbox):
+def test_sending_records_what_to_say_and_the_clock_waits_for_its_delivery(actor, clock, mailoutbox):
     report = ActionableReportFactory()
 
     notice = send(report, actor)
@@ -46,12 +47,12 @@ def test_sending_records_one_message_and_the_clock_waits_for_its_delivery(actor,
     assert event.actor_label == "ann"
     provider = report.provider.name
     assert event.data == {"notice": notice.pk, "provider": provider, "kind": "voluntary"}
-    message = OutgoingMessage.objects.get()
-    assert (message.notice, message.kind, message.attempt) == (notice, "notice", 0)
-    assert message.to_address == report.provider.abuse_email
-    assert message.sent_at is None
-    assert message.message_id.endswith(f"@{django_settings.HOTLINE_ORG_DOMAIN}>")
-    assert mailoutbox == []  # handed to the mail backend only after commit, by a task
+    item = MessageItem.objects.get()
+    assert (item.notice, item.kind, item.attempt, item.channel) == (notice, "notice", 0, "email")
+    assert item.target == report.provider.abuse_email
+    assert item.message is None  # the outbox forms the e-mail when its group's window closes
+    assert not OutgoingMessage.objects.exists()
+    assert mailoutbox == []  # handed to the mail backend only by the delivery queue
 
     notice = notice_hand_off(notice)
 
@@ -65,7 +66,12 @@ def test_sending_records_one_message_and_the_clock_waits_for_its_delivery(actor,
     assert (event.from_status, event.to_status) == (report.status, report.status)
     assert event.data["deadline_at"] == (T0 + timedelta(hours=24)).isoformat()
     assert event.data["policy"] == "default: 24h"
-    assert len(mailoutbox) == 1
+    [email] = mailoutbox
+    message = OutgoingMessage.objects.get()
+    assert (message.status, message.sent_at, message.attempts) == ("sent", T0, 1)
+    assert message.message_id.endswith(f"@{django_settings.HOTLINE_ORG_DOMAIN}>")
+    assert email.extra_headers["Message-ID"] == message.message_id
+    assert email.to == [report.provider.abuse_email]
 
 
 @pytest.mark.parametrize(
@@ -91,15 +97,16 @@ def test_the_deadline_setting_is_read_when_sending(actor, clock, settings):
     assert notice.policy == "default: 30s"
 
 
-def test_on_commit_the_delivery_goes_to_the_broker_and_no_wake_up_hours_ahead(
+def test_on_commit_the_delivery_queue_is_kicked_and_no_wake_up_hours_ahead(
     actor, clock, sent_task, django_capture_on_commit_callbacks
 ):
     report = ActionableReportFactory()
     with django_capture_on_commit_callbacks(execute=True):
         send(report, actor)
-    message = OutgoingMessage.objects.get()
-    # Reminder (20 h) and deadline (24 h) are beyond the wake-up horizon: the sweep fires them.
-    assert sent_task == [("reports.tasks.message_deliver", [message.pk], None)]
+    # One kick of the delivery queue, not a task per message; reminder (20 h) and deadline
+    # (24 h) are beyond the wake-up horizon: the sweep fires them.
+    assert sent_task == [(DRAIN, [], None)]
+    assert not OutgoingMessage.objects.exists()  # the drain forms and sends it
 
 
 def test_a_deadline_inside_the_wake_up_horizon_gets_its_wake_up_on_commit(
@@ -109,8 +116,7 @@ def test_a_deadline_inside_the_wake_up_horizon_gets_its_wake_up_on_commit(
     report = ActionableReportFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notice = send(report, actor)
-    message = OutgoingMessage.objects.get()
-    assert sent_task == [("reports.tasks.message_deliver", [message.pk], None)]  # no clock yet
+    assert sent_task == [(DRAIN, [], None)]  # no clock yet
     sent_task.clear()
     with django_capture_on_commit_callbacks(execute=True):
         notice = notice_hand_off(notice)
