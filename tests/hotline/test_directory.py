@@ -248,8 +248,10 @@ def test_one_file_can_move_a_domain_and_a_network_to_another_provider(directory_
 def test_the_demo_directory_loads(directory_file):
     path = Path(settings.BASE_DIR) / "hotline" / "fixtures" / "demo-directory.yaml"
 
-    assert load(path)[-1] == "9 created, 0 updated, 0 unchanged."
-    assert load(path) == ["0 created, 0 updated, 9 unchanged."]
+    assert load(path)[-1] == "12 created, 0 updated, 0 unchanged."
+    assert load(path) == ["0 created, 0 updated, 12 unchanged."]
+    webhooks = Provider.objects.get(name="Voorbeeld Hosting BV")
+    assert (webhooks.channel, webhooks.language) == ("both", "nl")
     cdn = cdn_rule_for("203.0.113.9", 64510)
     assert (cdn.kind, cdn.provider.name) == ("cdn", "Example CDN")
     assert host_rule_for_host("dl.share.example.com").provider.name == "Share Example GmbH"
