@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection, transaction
 
+from hotline.actors import Actor
 from reports import audit
 from reports.audit import audit_seal
 from reports.models import AuditSeal, Event
@@ -64,3 +65,65 @@ def test_an_existing_chain_becomes_the_first_segment_and_verifies():
         Event.objects.filter(verb="claim").update(actor_label="someone else")
         assert verify_broken().startswith("BROKEN at event 2: its content or link does not match")
         transaction.set_rollback(True)
+
+
+# --- a database from before the outbox (reports 0015) -----------------------------------------
+
+
+def _as_before_the_outbox(state: dict) -> dict:
+    """The state as events recorded it before the outbox: one entry per message, keyed by the
+    message, with its address folded into the body hash (which the migration keeps equal)."""
+    messages = {
+        str(entry["message"] or f"unsent-{key}"): {
+            "notice": entry["notice"],
+            "kind": entry["kind"],
+            "attempt": entry["attempt"],
+            "created_at": entry["created_at"],
+            "handed_off_at": entry["handed_off_at"],
+            "body_sha256": entry.get("body_sha256", ""),
+        }
+        for key, entry in state["messages"].items()
+    }
+    return state | {"messages": messages}
+
+
+@pytest.mark.django_db
+def test_a_report_last_recorded_before_the_outbox_verifies_and_a_changed_message_is_caught(
+    monkeypatch,
+):
+    from reports.models import OutgoingMessage
+    from tests.reports.factories import ActionableReportFactory, StaffUserFactory, notice_send
+
+    actor = Actor.for_user(StaffUserFactory(username="ann", role="analyst"))
+    report = ActionableReportFactory()
+    notice_send(report.pk, actor=actor)
+    report.refresh_from_db()
+    states = audit.report_states
+    monkeypatch.setattr(
+        audit,
+        "report_states",
+        lambda reports, born=frozenset(): {
+            pk: _as_before_the_outbox(state) for pk, state in states(reports, born).items()
+        },
+    )
+    with transaction.atomic():  # the report's latest event, written before the upgrade
+        audit.events_append(
+            [
+                audit.event_build(
+                    "note",
+                    actor=actor,
+                    at=report.received_at,
+                    report=report,
+                    from_status=report.status,
+                    to_status=report.status,
+                )
+            ]
+        )
+    monkeypatch.undo()
+    audit_seal()
+
+    assert "OK" in verify()
+
+    with triggers_off("reports_outgoingmessage"):
+        OutgoingMessage.objects.update(body_text="something else")
+    assert "differs from what its latest event" in verify_broken()
