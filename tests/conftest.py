@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from hotline.services import partner_api_key_create
@@ -84,6 +85,14 @@ def _no_outside_systems(settings):
     settings.HOTLINE_OUTSIDE_CA_FILE = ""  # certifi's; a test with TLS stand-ins names theirs
     settings.HOTLINE_PROBES_ENABLED = False  # tests/reports/verification turns them on
     settings.HOTLINE_NOTICE_GROUP_WINDOW = "0"  # each notice goes at once unless a test groups
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A request through the test client leaves its language active in the thread
+    (LocaleMiddleware activates it, nothing deactivates it): the next test would run in it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
@@ -637,7 +638,10 @@ def notice_dispute(notice_id: int, *, actor: Actor, reason: str) -> Notice:
     def apply(report, now):
         locked = _provider_notice(report, notice_id, actor)
         if locked.disputed_at is not None:
-            raise DomainError(f"Notice {notice_id} is already disputed; the hotline will answer.")
+            # Shown on the answer page (an older tab's form), in the provider's language.
+            raise DomainError(
+                _("Notice %(id)s is already disputed; the hotline will answer.") % {"id": notice_id}
+            )
         locked.disputed_at = now
         locked.dispute_reason = reason
         locked.save(update_fields=["disputed_at", "dispute_reason"])
