@@ -40,14 +40,13 @@ from pathlib import Path
 import trustme
 
 from sandbox import demo
+from sandbox.stand_in import DEFAULT_NAMES, HOST, StandIn
 
 __all__ = ["DEFAULT_NAMES", "Exchange", "WebHost", "data_file_set", "page_check"]
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 # What the certificate names (HTTPS): the test hosts, and the loopback by name and address.
-DEFAULT_NAMES = ("localhost", "127.0.0.1", "*.example.test", "example.test")
 CA_FILE_NAME = "web-ca.pem"
 DEFAULT_BODY_BYTES = 64
 HUGE_HEADERS_BYTES = 64 * 1024
@@ -251,12 +250,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
 
 
-class WebHost:
+class WebHost(StandIn):
     """HTTP (and with ``tls``, HTTPS) on 127.0.0.1; a context manager, port 0 picks a free port.
 
     With ``tls``, ``ca_file`` is the PEM of the CA that signed the certificate (for ``names``):
     ``ca``, or one of its own; written to ``ca_dir`` or to a temporary directory removed on
     stop()."""
+
+    server_class = _Server
+    thread_name = "web"
+    ca_file_name = CA_FILE_NAME
 
     def __init__(
         self,
@@ -275,26 +278,10 @@ class WebHost:
         self._data_file = Path(data_file) if data_file else None
         self._data_version: tuple[int, int, int] | None = None
         self._data_pages: dict[str, dict] = {}
-        self._ports = {"http": port, "https": https_port}
-        self._stopping = threading.Event()
-        self._servers: dict[str, _Server] = {}
-        self._threads: list[threading.Thread] = []
         self.exchanges: list[Exchange] = []
-        self.http_address: tuple[str, int] = (HOST, port)
-        self.https_address: tuple[str, int] | None = None
-        self.ca_file: str | None = None
-        self._tls: ssl.SSLContext | None = None
-        self._temporary = None
-        if tls:
-            ca = ca or trustme.CA()
-            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca.issue_cert(*names).configure_cert(self._tls)
-            if not ca_dir:
-                self._temporary = tempfile.TemporaryDirectory(prefix="web-sandbox-")
-            directory = Path(ca_dir) if ca_dir else Path(self._temporary.name)
-            directory.mkdir(parents=True, exist_ok=True)
-            self.ca_file = str(directory / CA_FILE_NAME)
-            ca.cert_pem.write_to_path(self.ca_file)
+        super().__init__(
+            port=port, https_port=https_port, tls=tls, names=names, ca=ca, ca_dir=ca_dir
+        )
 
     @property
     def requests(self) -> list[tuple[str, str, str]]:
@@ -351,43 +338,6 @@ class WebHost:
             # A bad edit leaves the last good pages in place.
             logger.warning("web host data file not loaded: %s", error)
         self._data_version = version
-
-    def start(self) -> "WebHost":
-        if self._servers:
-            raise RuntimeError("the web host is already started")
-        self._stopping.clear()
-        schemes = {"http": None, **({"https": self._tls} if self._tls else {})}
-        for scheme, tls in schemes.items():
-            server = _Server((HOST, self._ports[scheme]), self, tls)
-            self._servers[scheme] = server
-            # A short poll keeps stop() quick: shutdown() waits for the loop to notice.
-            thread = threading.Thread(
-                target=server.serve_forever, args=(0.05,), name=f"web-{scheme}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-        self.http_address = self._servers["http"].server_address[:2]
-        if "https" in self._servers:
-            self.https_address = self._servers["https"].server_address[:2]
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join()
-        self._servers, self._threads = {}, []
-        if self._temporary is not None:
-            self._temporary.cleanup()
-            self._temporary = None
-
-    def __enter__(self) -> "WebHost":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
 
 def _header(text: str) -> tuple[str, str]:

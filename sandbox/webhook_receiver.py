@@ -33,7 +33,6 @@ import json
 import os
 import signal
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -44,10 +43,10 @@ from pathlib import Path
 
 import trustme
 
+from sandbox.stand_in import DEFAULT_NAMES, HOST, StandIn
+
 __all__ = ["DEFAULT_NAMES", "Delivery", "WebhookReceiver", "secret_generate", "signature_check"]
 
-HOST = "127.0.0.1"
-DEFAULT_NAMES = ("localhost", "127.0.0.1", "*.example.test", "example.test")
 CA_FILE_NAME = "webhook-ca.pem"
 TOLERANCE = 300
 MAX_BODY_BYTES = 1_000_000
@@ -209,11 +208,15 @@ class _Handler(BaseHTTPRequestHandler):
             left -= chunk
 
 
-class WebhookReceiver:
+class WebhookReceiver(StandIn):
     """HTTP (and with ``tls``, HTTPS) on 127.0.0.1; a context manager, port 0 picks a free port.
 
     With ``tls``, ``ca_file`` is the PEM of the CA that signed the certificate (for ``names``):
     ``ca``, or one of its own; written to ``ca_dir`` or to a temporary directory."""
+
+    server_class = _Server
+    thread_name = "webhooks"
+    ca_file_name = CA_FILE_NAME
 
     def __init__(
         self,
@@ -242,25 +245,9 @@ class WebhookReceiver:
         self.max_body_bytes = max_body_bytes
         self.deliveries: list[Delivery] = []
         self._answers: list[_Answer] = []
-        self._ports = {"http": port, "https": https_port}
-        self._stopping = threading.Event()
-        self._servers: dict[str, _Server] = {}
-        self._threads: list[threading.Thread] = []
-        self.http_address: tuple[str, int] = (HOST, port)
-        self.https_address: tuple[str, int] | None = None
-        self.ca_file: str | None = None
-        self._tls: ssl.SSLContext | None = None
-        self._temporary = None
-        if tls:
-            ca = ca or trustme.CA()
-            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca.issue_cert(*names).configure_cert(self._tls)
-            if not ca_dir:
-                self._temporary = tempfile.TemporaryDirectory(prefix="webhook-sandbox-")
-            directory = Path(ca_dir) if ca_dir else Path(self._temporary.name)
-            directory.mkdir(parents=True, exist_ok=True)
-            self.ca_file = str(directory / CA_FILE_NAME)
-            ca.cert_pem.write_to_path(self.ca_file)
+        super().__init__(
+            port=port, https_port=https_port, tls=tls, names=names, ca=ca, ca_dir=ca_dir
+        )
 
     def fail(self, count: int, status: int = 503, *, body_bytes: int = 0) -> None:
         """Answer the next ``count`` requests ``status`` (a 3xx with ``Location: /moved``),
@@ -348,42 +335,9 @@ class WebhookReceiver:
         return answer if answer.status else _Answer(usual, stall=answer.stall)
 
     def start(self) -> "WebhookReceiver":
-        if self._servers:
-            raise RuntimeError("the webhook receiver is already started")
-        self._stopping.clear()
         if self.log_file is not None:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        schemes = {"http": None, **({"https": self._tls} if self._tls else {})}
-        for scheme, tls in schemes.items():
-            server = _Server((HOST, self._ports[scheme]), self, tls)
-            self._servers[scheme] = server
-            thread = threading.Thread(
-                target=server.serve_forever, args=(0.05,), name=f"webhooks-{scheme}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-        self.http_address = self._servers["http"].server_address[:2]
-        if "https" in self._servers:
-            self.https_address = self._servers["https"].server_address[:2]
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join()
-        self._servers, self._threads = {}, []
-        if self._temporary is not None:
-            self._temporary.cleanup()
-            self._temporary = None
-
-    def __enter__(self) -> "WebhookReceiver":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        return super().start()
 
 
 def main(argv: list[str] | None = None) -> None:
