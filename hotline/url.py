@@ -163,6 +163,18 @@ def defang(url: str) -> str:
     return _DEFANG_SCHEME.sub(r"\1xx\2", bracketed)
 
 
+# What analysts paste back: the defanged forms this service and abuse desks write.
+_REFANG_SCHEME = re.compile(r"^\s*h(?:xx|XX|tt)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
+_REFANG_DOT = re.compile(r"\[\.\]|\(\.\)|\[dot\]|\(dot\)", re.IGNORECASE)
+
+
+def refang(text: str) -> str:
+    """Undo ``defang`` (and the usual variants: ``hXXp``, ``[:]``, ``(.)``, ``[dot]``), for
+    text an analyst pastes into search. Never raises."""
+    text = _REFANG_SCHEME.sub(lambda m: f"http{m.group(1).lower()}://", text.strip())
+    return _REFANG_DOT.sub(".", text)
+
+
 def refuse_embedded_payload(text: str) -> None:
     """Refuse free text that carries more than 256 bytes in base64, base32, base85 or hex.
 

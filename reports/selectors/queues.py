@@ -1,11 +1,13 @@
 """The analysts' report list in the admin: the queues, their counts, order and search."""
 
+import contextlib
 import re
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from hotline.pagination import fast_count
+from hotline.url import URLRefused, canonicalize, refang
 from reports.models import RUNNING_NOTICE_STATUSES, Notice, RemovalCheck, Report
 from reports.models import ReportStatus as S
 
@@ -138,7 +140,8 @@ def reports_with_running_deadline(reports: QuerySet) -> QuerySet:
 
 
 def reports_matching(reports: QuerySet, term: str) -> QuerySet:
-    """A reference, a host or a URL's SHA-256, matched exactly on their own indexes.
+    """A reference, a host, a URL's SHA-256 or a pasted URL (exact or defanged, canonicalised as
+    intake does and found by its hash), matched exactly on their own indexes.
 
     Django's ``=field`` search compares ``UPPER(column)``, which no index serves: every
     search read the whole table. References are stored upper-case, hosts lower-case
@@ -147,4 +150,9 @@ def reports_matching(reports: QuerySet, term: str) -> QuerySet:
     found = Q(reference=term.upper()) | Q(host=term.lower().rstrip("."))
     if SHA256_HEX.fullmatch(term.lower()):
         found |= Q(url_sha256=term.lower())
+    pasted = refang(term)
+    # A URL intake would refuse has no report: nothing more to match.
+    if "://" in pasted:
+        with contextlib.suppress(URLRefused):
+            found |= Q(url_sha256=canonicalize(pasted).sha256)
     return reports.filter(found)

@@ -21,6 +21,7 @@ from hotline.url import (
     URLRefused,
     canonicalize,
     defang,
+    refang,
     refuse_embedded_payload,
 )
 from tests.hotline.payload_corpus import CORPUS
@@ -538,3 +539,15 @@ def test_a_couple_of_digests_are_accepted_and_a_page_of_them_is_not():
 )
 def test_any_mixture_of_real_text_is_accepted(parts):
     refuse_embedded_payload(" ".join(parts)[:2000])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://images.example.com/gallery/4411?p=2",
+        "http://[2001:db8::1]:8080/a.b/c",
+        "http://a.b",
+    ],
+)
+def test_refang_undoes_defang(url):
+    assert refang(defang(url)) == url

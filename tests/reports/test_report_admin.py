@@ -60,6 +60,28 @@ def test_report_list_filters_by_status_and_channel_and_searches_reference_and_ho
         assert report.reference in found
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        URL,
+        "  HTTPS://Images.Example.COM:443/gallery/4411?p=2#top  ",  # canonicalised like intake
+        "hxxps://images[.]example[.]com/gallery/4411?p=2",  # as the admin shows it
+        "hXXps[:]//images[.]example[.]com/gallery/4411?p=2",
+    ],
+)
+def test_search_finds_a_report_by_a_pasted_url_exact_or_defanged(admin_client, report, pasted):
+    other = report_submit(
+        submission=submission_clean(url="https://images.example.com/gallery/4412"),
+        channel=Channel.WEB,
+        actor=Actor.public(),
+    ).report
+
+    found = admin_client.get("/admin/reports/report/", {"q": pasted}).content.decode()
+
+    assert report.reference in found
+    assert other.reference not in found
+
+
 def test_intake_fields_cannot_be_changed_added_or_deleted_in_the_admin(admin_client, report):
     assert admin_client.get("/admin/reports/report/add/").status_code == 403
     response = admin_client.post(
