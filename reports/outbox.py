@@ -201,7 +201,7 @@ def _items_ready(key: dict) -> list[int]:
         .select_related("notice__report", "notice__lookup", "notice__provider")
         .order_by("created_at", "id")
     )
-    ready = []
+    ready, dropped = [], {}
     for item in items:
         why_not = item_why_not(item)
         if why_not is None:
@@ -209,7 +209,8 @@ def _items_ready(key: dict) -> list[int]:
                 continue  # the report went to "hosting changed"; the item waits for the decision
             ready.append(item.pk)
         elif why_not != WAIT:
-            MessageItem.objects.filter(pk=item.pk, message__isnull=True).update(dropped=why_not)
+            dropped.setdefault(why_not, []).append(item.pk)
+    _items_drop(dropped)
     return ready
 
 
@@ -335,13 +336,15 @@ def outbox_drain(*, batch: int | None = None, window: timedelta | None = None) -
 def message_attempt(message_id: int) -> str:
     """One attempt at one message: "sent", "retry", "failed", "cancelled", or "" if it is not due
     or another worker has it."""
-    message = _attempt_claim(message_id)
+    from reports import workflow  # the transitions of a message (the workflow imports this)
+
+    message = workflow.message_attempt_claim(message_id, lease=ATTEMPT_LEASE)
     if message is None:
         return ""
     at = timezone.now()
     entries = _entries(message)
     if message.kind in (*PROVIDER_KINDS, Kind.ESCALATION) and not entries:
-        _finish(message, status=Status.CANCELLED, error="nothing left to say")
+        workflow.message_cancel(message, "nothing left to say")
         return "cancelled"
     try:
         rendered = notices.message_render(message, entries, at)
@@ -356,51 +359,14 @@ def message_attempt(message_id: int) -> str:
     except Exception as exc:  # a defect here must not leave the message in "sending" for good
         logger.exception("attempt %s of message %s broke", message.attempts, message.pk)
         return _failed_attempt(message, entries, DeliveryFailed(f"{type(exc).__name__}: {exc}"))
-    from reports.workflow import message_handed_off  # a transition (the workflow imports this)
-
-    message_handed_off(message, rendered, entries, at)
+    workflow.message_handed_off(message, rendered, entries, at)
     return "sent"
-
-
-def _attempt_claim(message_id: int) -> OutgoingMessage | None:
-    """Take the message for one attempt, committed before anything is sent."""
-    now = timezone.now()
-    with transaction.atomic():
-        message = (
-            # The message row only (PostgreSQL cannot lock the nullable side of the provider join).
-            OutgoingMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                pk=message_id,
-                status__in=(Status.PENDING, Status.SENDING),
-                next_attempt_at__lte=now,
-            )
-            .select_related("provider")
-            .first()
-        )
-        if message is None:
-            return None
-        if message.status == Status.SENDING:  # an attempt that never came back
-            message.possible_duplicate = True
-            message.last_error = message.last_error or "an attempt was lost (worker stopped)"
-        message.status = Status.SENDING
-        message.attempts += 1
-        message.next_attempt_at = now + ATTEMPT_LEASE
-        message.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "possible_duplicate",
-                "last_error",
-            ]
-        )
-    return message
 
 
 def _entries(message: OutgoingMessage) -> list[MessageItem]:
     """The message's items that still apply, each with its notice; items that must wait again
-    are put back to be grouped later, those no longer needed are dropped."""
-    entries = []
+    are put back to be grouped later, those no longer needed are dropped with the reason."""
+    entries, waiting, dropped = [], [], {}
     items = message.items.filter(dropped="").select_related(
         "notice__report", "notice__provider", "notice__lookup"
     )
@@ -409,10 +375,18 @@ def _entries(message: OutgoingMessage) -> list[MessageItem]:
         if why_not is None:
             entries.append(item)
         elif why_not == WAIT:
-            MessageItem.objects.filter(pk=item.pk).update(message=None)
+            waiting.append(item.pk)
         else:
-            MessageItem.objects.filter(pk=item.pk).update(dropped=why_not)
+            dropped.setdefault(why_not, []).append(item.pk)
+    MessageItem.objects.filter(pk__in=waiting).update(message=None)
+    _items_drop(dropped)
     return entries
+
+
+def _items_drop(dropped: dict[str, list[int]]) -> None:
+    """Leave items out for good, one statement per reason (not one per item)."""
+    for why_not, item_ids in dropped.items():
+        MessageItem.objects.filter(pk__in=item_ids, dropped="").update(dropped=why_not)
 
 
 def _send(message: OutgoingMessage, rendered: "notices.Rendered") -> None:
@@ -436,10 +410,9 @@ def give_up_after() -> timedelta:
 
 
 def _failed_attempt(message: OutgoingMessage, entries, failure: DeliveryFailed) -> str:
+    from reports import workflow
+
     now = timezone.now()
-    message.last_error = failure.detail[:500]
-    message.first_failed_at = message.first_failed_at or now
-    message.possible_duplicate = message.possible_duplicate or failure.outcome_unknown
     logger.warning(
         "message %s (%s to provider %s) attempt %s failed: %s",
         message.pk,
@@ -449,28 +422,10 @@ def _failed_attempt(message: OutgoingMessage, entries, failure: DeliveryFailed) 
         failure.detail[:200],
     )
     if failure.permanent or now - message.created_at >= give_up_after():
-        from reports.workflow import message_gave_up
-
-        message_gave_up(message, entries, now)
+        workflow.message_gave_up(message, entries, failure, now)
         return "failed"
-    message.status = Status.PENDING
-    message.next_attempt_at = now + backoff(message.attempts)
-    message.save(
-        update_fields=[
-            "status",
-            "next_attempt_at",
-            "last_error",
-            "first_failed_at",
-            "possible_duplicate",
-        ]
-    )
+    workflow.message_retry(message, failure, now, retry_at=now + backoff(message.attempts))
     return "retry"
-
-
-def _finish(message: OutgoingMessage, *, status: str, error: str = "") -> None:
-    message.status = status
-    message.last_error = error or message.last_error
-    message.save(update_fields=["status", "last_error"])
 
 
 # --- supervisors are told ---------------------------------------------------------------------

@@ -43,26 +43,23 @@ def _call_writes_status(call: ast.Call) -> bool:
     return False
 
 
-def _assigns_status(node: ast.AST, own: frozenset[str]) -> bool:
+def _assigns_status(node: ast.AST) -> bool:
     if not isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
         return False
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     return any(
-        isinstance(element, ast.Attribute)
-        and element.attr == "status"
-        and not (isinstance(element.value, ast.Name) and element.value.id in own)
+        isinstance(element, ast.Attribute) and element.attr == "status"
         for target in targets
         for element in ast.walk(target)
     )
 
 
-def status_writes(source: str, own: frozenset[str] = frozenset()) -> list[int]:
-    """Line numbers where the code assigns a ``status``, in any of the ways Django allows, other
-    than to the attribute of a variable named in ``own`` (a module's own rows, not a report's)."""
+def status_writes(source: str) -> list[int]:
+    """Line numbers where the code assigns a ``status``, in any of the ways Django allows."""
     return sorted(
         node.lineno
         for node in ast.walk(ast.parse(source))
-        if _assigns_status(node, own) or (isinstance(node, ast.Call) and _call_writes_status(node))
+        if _assigns_status(node) or (isinstance(node, ast.Call) and _call_writes_status(node))
     )
 
 
@@ -96,26 +93,14 @@ def test_reading_a_status_is_not_writing_it(snippet):
     assert status_writes(snippet) == []
 
 
-# Modules that keep a status of their own rows, and the one variable name they write it through:
-# the outbox moves a message (pending, sending, sent...), never a report or a notice.
-OWN_STATUSES = {ROOT / "reports" / "outbox.py": frozenset({"message"})}
-
-
-def test_a_modules_own_status_is_told_apart_from_a_reports():
-    own = frozenset({"message"})
-    assert status_writes("message.status = 'sending'", own) == []
-    assert status_writes("notice.status = 'open'\nmessage.notice.status = 'open'", own) == [1, 2]
-    assert status_writes("Notice.objects.filter(pk=1).update(status='open')", own) == [1]
-
-
 def test_only_the_workflow_assigns_a_status():
     offenders = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in SOURCES
         if not _is_workflow(path)
-        for line in status_writes(path.read_text(), OWN_STATUSES.get(path, frozenset()))
+        for line in status_writes(path.read_text())
     ]
-    assert offenders == [], "only reports/workflow changes a Report or Notice status"
+    assert offenders == [], "only reports/workflow changes a status"
 
 
 def _project_imports(path: Path) -> set[str]:

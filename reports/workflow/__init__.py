@@ -1,10 +1,19 @@
-"""The only code that changes a report's or a notice's status (write services).
+"""The only code that changes a report's, a notice's or an outgoing message's status (write
+services).
 
 ``engine`` holds the declared transition tables and ``_run``; the transitions are split by
-concern: ``triage``, ``police`` (escalations and holds) and ``takedown`` (notices, their clock and
-the providers' answers). Callers use the functions named here.
+concern: ``triage``, ``police`` (escalations and holds), ``takedown`` (notices, their clock and
+the providers' answers) and ``delivery`` (an outgoing message's attempts and outcomes).
+Callers use the functions named here.
 """
 
+from reports.workflow.delivery import (
+    message_attempt_claim,
+    message_cancel,
+    message_gave_up,
+    message_handed_off,
+    message_retry,
+)
 from reports.workflow.engine import (
     NOTICE_TRANSITIONS,
     TRANSITIONS,
@@ -17,8 +26,6 @@ from reports.workflow.police import report_escalate, report_hold, report_hold_re
 from reports.workflow.takedown import (
     PROVIDER_VISIBLE,
     NoticeClosed,
-    message_gave_up,
-    message_handed_off,
     notice_acknowledge,
     notice_confirm_removed,
     notice_dispute,
@@ -54,8 +61,11 @@ __all__ = [
     "NoticeTransitionNotAllowed",
     "Transition",
     "TransitionNotAllowed",
+    "message_attempt_claim",
+    "message_cancel",
     "message_gave_up",
     "message_handed_off",
+    "message_retry",
     "notice_acknowledge",
     "notice_confirm_removed",
     "notice_dispute",

@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from reports import deadlines, outbox, verification
-from reports.audit import event_build, events_append
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
     Escalation,
     HostingLookup,
-    MessageItem,
     Notice,
     OutgoingMessage,
     Report,
@@ -40,128 +38,6 @@ def _notice_dispatch(notice: Notice, now) -> dict:
     notice.save()
     outbox.items_queue(notice, OutgoingMessage.Kind.NOTICE)
     return {"notice": notice.pk, "provider": notice.provider.name, "kind": notice.kind}
-
-
-def message_handed_off(message: OutgoingMessage, rendered, items: list[MessageItem], at) -> None:
-    """The receiving side accepted ``message`` at ``at``: it is stored as it went, and each of its
-    notices still being delivered opens, its clock running from ``at`` (the deadline the message
-    stated). Every report it spoke about records the hand-off. One transaction, reports locked in
-    id order (as every multi-report writer takes them)."""
-    mail = Actor.system("mail delivery")
-    with transaction.atomic():
-        message.status = OutgoingMessage.Status.SENT
-        message.sent_at = at
-        message.subject = rendered.subject[:300]
-        message.body_text = rendered.body_text
-        message.body_html = rendered.body_html
-        message.xarf = rendered.xarf or None
-        message.save()
-        if message.provider_id is not None:
-            outbox.alerts_clear(message.provider_id, message.channel, at)
-        for item in sorted(items, key=lambda item: item.notice.report_id):
-            if item.kind == OutgoingMessage.Kind.NOTICE:
-                _notice_open(item, message, at, mail)
-            else:
-                _message_event_append("message_handed_off", item, message, at, mail)
-
-
-def _notice_open(item: MessageItem, message: OutgoingMessage, at, actor: Actor) -> None:
-    notice_id = item.notice_id
-
-    def apply(report, now):
-        notice = report.notices.get(pk=notice_id)
-        if notice.status not in (Notice.Status.DELIVERING, Notice.Status.UNDELIVERABLE):
-            # Withdrawn while the message went, or already handed off on another channel.
-            return {"notice": notice_id, "message": message.pk, "already": notice.status}
-        deadlines.notice_clock_start(notice, at)
-        if notice.status == Notice.Status.UNDELIVERABLE:
-            notice_status_move(notice, Notice.Status.DELIVERING)
-        notice_status_move(notice, Notice.Status.OPEN)
-        notice.due_at = deadlines.notice_due_at(notice)
-        notice.save()
-        verification.checks_after_hand_off(notice, at)
-        return {
-            "notice": notice.pk,
-            "message": message.pk,
-            "channel": message.channel,
-            "handed_off_at": at.isoformat(),
-            "deadline_at": notice.deadline_at.isoformat(),
-            "policy": notice.policy,
-        }
-
-    try:
-        _run(item.notice.report_id, "hand_off_notice", actor, apply)
-    except TransitionNotAllowed:  # the report moved on (e.g. closed) while the message went
-        _message_event_append("message_handed_off", item, message, at, actor)
-
-
-def _message_event_append(verb: str, item: MessageItem, message: OutgoingMessage, at, actor):
-    """A message about the report went (``message_handed_off``: a reminder, repeat, escalation,
-    or a notice's second channel) or was given up (``message_gave_up``): the event records the
-    time, the channel and, once sent, the state with a hash of what was said."""
-    report = Report.objects.get(pk=item.notice.report_id)
-    data = {"message": message.pk, "kind": item.kind, "attempt": item.attempt}
-    data |= {"channel": message.channel}
-    if verb == "message_gave_up":
-        data["error"] = message.last_error[:200]
-    events_append(
-        [
-            event_build(
-                verb,
-                actor=actor,
-                at=at,
-                report=report,
-                from_status=report.status,
-                to_status=report.status,
-                data=data,
-            )
-        ]
-    )
-
-
-def message_gave_up(message: OutgoingMessage, items: list[MessageItem], at) -> None:
-    """The outbox gave up on ``message``. A notice that no other channel delivered or is still
-    trying becomes undeliverable: the analysts find another contact (a contact failure on the
-    provider's record, not its miss)."""
-    actor = Actor.system("mail delivery")
-    with transaction.atomic():
-        message.status = OutgoingMessage.Status.FAILED
-        message.failed_at = at
-        message.save()
-        for item in sorted(items, key=lambda item: item.notice.report_id):
-            if item.kind == OutgoingMessage.Kind.NOTICE and not _other_channel_alive(item):
-                _notice_undeliverable(item, message, actor)
-            else:
-                _message_event_append("message_gave_up", item, message, at, actor)
-
-
-def _other_channel_alive(item: MessageItem) -> bool:
-    siblings = MessageItem.objects.filter(notice_id=item.notice_id, kind=item.kind).exclude(
-        pk=item.pk
-    )
-    return siblings.filter(
-        Q(message__isnull=True, dropped="") | Q(message__status__in=OutgoingMessage.LIVE_STATUSES)
-    ).exists()
-
-
-def _notice_undeliverable(item: MessageItem, message: OutgoingMessage, actor: Actor) -> None:
-    notice_id = item.notice_id
-
-    def apply(report, now):
-        notice = report.notices.get(pk=notice_id)
-        if notice.status != Notice.Status.DELIVERING:
-            return {"notice": notice_id, "message": message.pk, "already": notice.status}
-        notice_status_move(notice, Notice.Status.UNDELIVERABLE)
-        notice.undeliverable_at = notice.undeliverable_at or now
-        notice.save(update_fields=["status", "undeliverable_at"])
-        return {
-            "notice": notice_id,
-            "message": message.pk,
-            "channel": message.channel,
-            "error": message.last_error[:200],
-        }
-
-    _run(item.notice.report_id, "undeliverable_notice", actor, apply)
 
 
 def report_redeliver_notice(report_id: int, *, actor: Actor) -> Report:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reports import outbox
+from reports import outbox, workflow
 from reports.models import Notice, OutgoingMessage
 from tests.reports.factories import ActionableReportFactory
 from tests.reports.outbox.support import drain, send
@@ -55,7 +55,9 @@ def test_an_attempt_whose_worker_died_is_retried_after_the_lease_marked_as_a_dup
     assert outbox.items_group() == 1
     message = OutgoingMessage.objects.get()
     formed_id = message.message_id
-    assert outbox._attempt_claim(message.pk) is not None  # and the worker stops here
+    assert (
+        workflow.message_attempt_claim(message.pk, lease=outbox.ATTEMPT_LEASE) is not None
+    )  # and the worker stops here
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sending", 1)
 
