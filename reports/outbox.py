@@ -22,7 +22,6 @@ mail server or a webhook: a stalled server delays only its own messages.
 """
 
 import hashlib
-import hmac
 import logging
 import random
 import time
@@ -35,6 +34,7 @@ from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from hotline.integrations import mail
 from hotline.integrations.delivery import DeliveryFailed
@@ -80,7 +80,9 @@ _last_kick = 0.0
 def items_queue(notice: Notice, kind: str, *, attempt: int = 0, address: str = "") -> int:
     """Record that ``notice`` is to be told ``kind`` on each of its provider's channels (or, for
     an escalation, at ``address``). Returns how many items were new."""
-    targets = [(DeliveryChannel.EMAIL, address)] if address else provider_targets(notice, kind)
+    targets = (
+        [(DeliveryChannel.EMAIL, address)] if address else provider_targets(notice.provider, kind)
+    )
     written = 0
     for channel, target in targets:
         try:
@@ -96,11 +98,10 @@ def items_queue(notice: Notice, kind: str, *, attempt: int = 0, address: str = "
     return written
 
 
-def provider_targets(notice: Notice, kind: str) -> list[tuple[str, str]]:
+def provider_targets(provider: Provider, kind: str) -> list[tuple[str, str]]:
     """Where a provider is told: by webhook, by e-mail (reminders and repeats to its escalation
     contact if it has one), or both, as the directory says. A webhook channel without an endpoint
     falls back to e-mail rather than to silence."""
-    provider = notice.provider
     webhook = provider.channel != DeliveryChannels.EMAIL and bool(provider.webhook_url)
     email = provider.channel != DeliveryChannels.WEBHOOK or not webhook
     address = provider.abuse_email
@@ -113,7 +114,7 @@ def provider_targets(notice: Notice, kind: str) -> list[tuple[str, str]]:
 
 def test_delivery_queue(provider: Provider) -> list[OutgoingMessage]:
     """A test message on each of the provider's channels (the admin's "test delivery")."""
-    notice_targets = provider_targets(Notice(provider=provider), Kind.NOTICE)
+    notice_targets = provider_targets(provider, Kind.NOTICE)
     messages = [
         _message_create(Kind.TEST, channel, target, provider=provider)
         for channel, target in notice_targets
@@ -276,8 +277,7 @@ def _group_bind(key: dict, item_ids: list[int]) -> int:
 def answer_token(message: OutgoingMessage) -> str:
     """The message's answer-page token: an HMAC of its uuid, so every attempt carries the same
     link while the database holds only its hash."""
-    key = hashlib.sha256(f"answer-link:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, message.uuid.bytes, hashlib.sha256).hexdigest()
+    return salted_hmac("hotline.answer-link", message.uuid.hex, algorithm="sha256").hexdigest()
 
 
 def token_hash(token: str) -> str:
