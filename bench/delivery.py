@@ -112,7 +112,7 @@ def notices_queue(providers: list, count: int, tag: str, *, queued_at) -> list[i
                 provider=providers[n % len(providers)],
                 hosting_country="NL",
                 industry_category="A1",
-                media_type="image",
+                content_type="image",
                 assessed_at=queued_at,
             )
         )

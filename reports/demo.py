@@ -79,9 +79,9 @@ def _history_load(user) -> int:
                 actor=actor,
                 legal_status="baseline",
                 industry_category=rng.choice(["A1", "A2", "B1", "B2"]),
-                media_type=rng.choice(["image", "video"]),
+                content_type=rng.choice(["image", "video"]),
                 site_type="image_host",
-                commercial=False,
+                commerciality="non_commercial",
             )
             workflow.report_set_hosting(
                 report.pk, actor=actor, provider_id=provider.pk, country=provider.country
@@ -180,9 +180,9 @@ def _demo_notice(user, url: str, provider: Provider) -> Notice:
         actor=actor,
         legal_status="baseline",
         industry_category="A1",
-        media_type="image",
+        content_type="image",
         site_type="image_host",
-        commercial=False,
+        commerciality="non_commercial",
     )
     workflow.report_set_hosting(
         report.pk, actor=actor, provider_id=provider.pk, country=provider.country

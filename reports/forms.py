@@ -9,12 +9,17 @@ from hotline.validators import country_code_clean
 from reports.answers import ANSWER_DISPUTE, ANSWER_REMOVED, NOTICE_ANSWERS
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
+    AgeGroup,
+    Commerciality,
+    ContentType,
     Escalation,
+    Gender,
     IndustryCategory,
     LegalStatus,
-    MediaType,
     NotActionableReason,
     Notice,
+    NotIllegalReason,
+    PaymentMethod,
     ReporterCategory,
     SiteType,
 )
@@ -82,16 +87,72 @@ class TransitionForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+def _blank_first(choices, label=None):
+    """A required choice starts blank: nothing is assessed by default."""
+    return [("", label or "---------"), *choices]
+
+
+YES_NO_UNKNOWN = [("", _("not determined")), ("yes", _("yes")), ("no", _("no"))]
+
+
 class NotActionableForm(TransitionForm):
-    reason = forms.ChoiceField(choices=NotActionableReason.choices)
+    reason = forms.ChoiceField(choices=_blank_first(NotActionableReason.choices))
+    not_illegal_reason = forms.ChoiceField(
+        label=_("Why not illegal"),
+        choices=_blank_first(NotIllegalReason.choices),
+        required=False,
+        help_text=_("Only when the reason is not illegal."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == NotActionableReason.NOT_ILLEGAL and not data.get(
+            "not_illegal_reason"
+        ):
+            self.add_error("not_illegal_reason", _("Say why it is not illegal."))
+        if data.get("reason") != NotActionableReason.NOT_ILLEGAL:
+            data["not_illegal_reason"] = ""
+        return data
 
 
 class IllegalForm(TransitionForm):
-    legal_status = forms.ChoiceField(choices=LegalStatus.choices)
-    industry_category = forms.ChoiceField(choices=IndustryCategory.choices, label=_("Category"))
-    media_type = forms.ChoiceField(choices=MediaType.choices)
-    site_type = forms.ChoiceField(choices=SiteType.choices)
-    commercial = forms.BooleanField(required=False)
+    """The assessment in ICCAM's vocabularies (docs/iccam.md); the category's legend is shown
+    next to the choice by the page."""
+
+    legal_status = forms.ChoiceField(
+        label=_("Classification"),
+        choices=_blank_first([c for c in LegalStatus.choices if c[0] != LegalStatus.NOT_ILLEGAL]),
+    )
+    industry_category = forms.ChoiceField(
+        choices=_blank_first(IndustryCategory.choices), label=_("Category")
+    )
+    content_type = forms.ChoiceField(choices=_blank_first(ContentType.choices))
+    site_type = forms.ChoiceField(choices=_blank_first(SiteType.choices))
+    commerciality = forms.ChoiceField(choices=_blank_first(Commerciality.choices))
+    payment_methods = forms.MultipleChoiceField(
+        choices=PaymentMethod.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_virtual = forms.ChoiceField(
+        label=_("Virtual (drawn or generated)"), choices=YES_NO_UNKNOWN, required=False
+    )
+    is_user_generated = forms.ChoiceField(
+        label=_("User-generated"), choices=YES_NO_UNKNOWN, required=False
+    )
+    is_child_modeling = forms.ChoiceField(
+        label=_("Child modelling"), choices=YES_NO_UNKNOWN, required=False
+    )
+    age_group = forms.ChoiceField(
+        choices=[("", _("not determined")), *AgeGroup.choices[:-1]], required=False
+    )
+    gender = forms.ChoiceField(
+        choices=[("", _("not determined")), *Gender.choices[:-1]], required=False
+    )
+
+    def workflow_kwargs(self):
+        data = dict(self.cleaned_data)
+        for flag in ("is_virtual", "is_user_generated", "is_child_modeling"):
+            data[flag] = {"yes": True, "no": False}.get(data[flag])
+        return data
 
 
 class DuplicateForm(TransitionForm):

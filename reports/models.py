@@ -44,6 +44,7 @@ class Channel(models.TextChoices):
     API = "api", _("public API")
     PARTNER = "partner", _("partner")
     RECHECK = "recheck", _("found online again by a re-check")
+    ANALYST = "analyst", _("pasted by an analyst")
 
 
 class ReporterCategory(models.TextChoices):
@@ -66,6 +67,11 @@ class NotActionableReason(models.TextChoices):
 class LegalStatus(models.TextChoices):
     BASELINE = "baseline", _("baseline (illegal everywhere)")
     NATIONAL = "national", _("national (illegal under national law)")
+    NOT_ILLEGAL = "not_illegal", _("not illegal")
+
+
+# Assessed as illegal (a not-illegal assessment has a legal status too: ICCAM's classification).
+ILLEGAL = (LegalStatus.BASELINE, LegalStatus.NATIONAL)
 
 
 class IndustryCategory(models.TextChoices):
@@ -75,22 +81,83 @@ class IndustryCategory(models.TextChoices):
     B2 = "B2", _("B2: pubescent, lascivious exhibition")
 
 
-class MediaType(models.TextChoices):
+class NotIllegalReason(models.TextChoices):
+    """Why content assessed as not illegal is not: sent to partners with ICCAM's NotIllegal
+    action (or ContentUnavailable for ``not_found``), see docs/iccam.md."""
+
+    ADULT = "adult", _("adult content: no child involved")
+    AGE_UNDETERMINED = "age_undetermined", _("age cannot be determined")
+    NOT_SEXUAL = "not_sexual", _("not sexual (family, medical, art)")
+    LEGAL_HERE = "legal_here", _("not illegal under the law that applies")
+    NOT_FOUND = "not_found", _("content not found")
+    OTHER = "other", _("other")
+
+
+class ContentType(models.TextChoices):
+    """ICCAM's content types (its ids in docs/iccam.md); X-ARF's ``media_type`` is derived."""
+
     IMAGE = "image", _("image")
     VIDEO = "video", _("video")
-    AUDIO = "audio", _("audio")
+    LINK = "link", _("link (a page linking to the content)")
+    CONTAINER = "container", _("container (archive, gallery)")
     TEXT = "text", _("text")
-    MIXED = "mixed", _("mixed")
+    OTHER = "other", _("other")
 
 
 class SiteType(models.TextChoices):
-    IMAGE_HOST = "image_host", _("image host")
-    FILE_HOST = "file_host", _("file host")
-    FORUM = "forum", _("forum")
+    """ICCAM's site types (its ids in docs/iccam.md)."""
+
     WEBSITE = "website", _("website")
+    WEB_PAGE = "web_page", _("web page")
+    FILE_HOST = "file_host", _("file host")
+    IMAGE_HOST = "image_host", _("image host")
+    IMAGE_STORE = "image_store", _("image store")
+    IMAGE_BOARD = "image_board", _("image board")
+    FORUM = "forum", _("forum")
+    BLOG = "blog", _("blog")
     SOCIAL_NETWORK = "social_network", _("social network")
-    CHAT = "chat", _("chat")
+    BANNER_SITE = "banner_site", _("banner site")
+    LINK_SITE = "link_site", _("link site")
+    REDIRECTOR = "redirector", _("redirector")
+    WEB_ARCHIVE = "web_archive", _("web archive")
+    SEARCH_PROVIDER = "search_provider", _("search provider")
+    NOT_APPLICABLE = "not_applicable", _("not applicable")
+    NOT_DETERMINED = "not_determined", _("not determined")
+
+
+class Commerciality(models.TextChoices):
+    COMMERCIAL = "commercial", _("commercial")
+    NON_COMMERCIAL = "non_commercial", _("non-commercial")
+    NOT_DETERMINED = "not_determined", _("not determined")
+
+
+class PaymentMethod(models.TextChoices):
+    AMEX = "amex", "AMEX"
+    DINERS = "diners", "Diners"
+    MASTERCARD = "mastercard", "Mastercard"
+    PAYPAL = "paypal", "PayPal"
+    VISA = "visa", "Visa"
+    WESTERN_UNION = "western_union", "Western Union"
+    SMS = "sms", "SMS"
+    EMAIL = "email", _("e-mail")
+    LIBERTY_RESERVE = "liberty_reserve", "Liberty Reserve"
+    BITCOIN = "bitcoin", "Bitcoin"
     OTHER = "other", _("other")
+    NONE = "none", _("none")
+
+
+class AgeGroup(models.TextChoices):
+    INFANT = "infant", _("infant or toddler")
+    PREPUBESCENT = "prepubescent", _("prepubescent")
+    PUBESCENT = "pubescent", _("pubescent")
+    NOT_DETERMINED = "not_determined", _("not determined")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("female")
+    MALE = "male", _("male")
+    BOTH = "both", _("both")
+    NOT_DETERMINED = "not_determined", _("not determined")
 
 
 class Report(models.Model):
@@ -158,13 +225,50 @@ class Report(models.Model):
     industry_category = models.CharField(
         max_length=2, choices=IndustryCategory.choices, blank=True, editable=False
     )
-    media_type = models.CharField(
-        max_length=8, choices=MediaType.choices, blank=True, editable=False
+    not_illegal_reason = models.CharField(
+        max_length=32,
+        choices=NotIllegalReason.choices,
+        blank=True,
+        db_default="",
+        editable=False,
+    )
+    content_type = models.CharField(
+        max_length=16, choices=ContentType.choices, blank=True, editable=False
     )
     site_type = models.CharField(
         max_length=16, choices=SiteType.choices, blank=True, editable=False
     )
-    commercial = models.BooleanField(null=True, blank=True, editable=False)
+    commerciality = models.CharField(
+        max_length=16, choices=Commerciality.choices, blank=True, db_default="", editable=False
+    )
+    payment_methods = models.JSONField(
+        default=list,
+        db_default=[],
+        blank=True,
+        editable=False,
+        help_text=_("PaymentMethod values."),
+    )
+    is_virtual = models.BooleanField(
+        null=True, blank=True, editable=False, help_text=_("Drawn or computer-generated.")
+    )
+    is_user_generated = models.BooleanField(null=True, blank=True, editable=False)
+    is_child_modeling = models.BooleanField(null=True, blank=True, editable=False)
+    age_group = models.CharField(
+        max_length=16, choices=AgeGroup.choices, blank=True, db_default="", editable=False
+    )
+    gender = models.CharField(
+        max_length=16, choices=Gender.choices, blank=True, db_default="", editable=False
+    )
+    # The four-eyes rule (HOTLINE_FOUR_EYES): a second analyst's confirmation of the assessment.
+    assessment_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    assessment_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     provider = models.ForeignKey(
         "hotline.Provider",
         null=True,
@@ -543,6 +647,11 @@ RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "undeliverable", "open", "
 ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
 
 
+class DisputeAnswer(models.TextChoices):
+    UPHELD = "upheld", _("upheld: notice withdrawn")
+    REJECTED = "rejected", _("rejected: notice runs on")
+
+
 class Notice(models.Model):
     """A notice-and-takedown to a hosting provider, and the removal clock it starts.
 
@@ -635,6 +744,13 @@ class Notice(models.Model):
     )
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(max_length=2000, blank=True)
+    dispute_answer = models.CharField(
+        max_length=16, choices=DisputeAnswer.choices, blank=True, db_default="", editable=False
+    )
+    dispute_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    dispute_answer_reason = models.TextField(
+        max_length=2000, blank=True, db_default="", editable=False
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(max_length=500, blank=True)
     moved = models.BooleanField(
@@ -662,7 +778,11 @@ class Notice(models.Model):
             ),
             models.Index(
                 fields=["report"],
-                condition=Q(status__in=["scheduled", "open", "overdue"], disputed_at__isnull=False),
+                condition=Q(
+                    status__in=["scheduled", "open", "overdue"],
+                    disputed_at__isnull=False,
+                    dispute_answered_at__isnull=True,
+                ),
                 name="notice_disputed_idx",
             ),
         ]
@@ -759,6 +879,7 @@ class MessageKind(models.TextChoices):
     REMINDER = "reminder", _("reminder")
     REPEAT = "repeat", _("repeat notice")
     ESCALATION = "escalation", _("escalation")
+    DISPUTE_REJECTED = "dispute_rejected", _("answer to a dispute")
     TEST = "test", _("test delivery")
     ALERT = "alert", _("staff alert")
 

@@ -27,7 +27,14 @@ from referencing import Registry, Resource
 from hotline.classification import CLASSIFICATION_CODES, classification_legend
 from hotline.url import defang
 from reports import deadlines
-from reports.models import Channel, DeliveryAlert, MessageItem, Notice, OutgoingMessage
+from reports.models import (
+    Channel,
+    ContentType,
+    DeliveryAlert,
+    MessageItem,
+    Notice,
+    OutgoingMessage,
+)
 
 XARF_DIR = Path(__file__).resolve().parent / "xarf" / "v4"
 XARF_VERSION = "4.2.0"
@@ -58,6 +65,15 @@ def _utc(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# ICCAM's content type -> X-ARF's media_type; a link page and "other" carry none (it is optional).
+XARF_MEDIA_TYPES = {
+    ContentType.IMAGE: "image",
+    ContentType.VIDEO: "video",
+    ContentType.TEXT: "text",
+    ContentType.CONTAINER: "mixed",
+}
+
+
 def xarf_document(notice: Notice) -> dict:
     """The notice as an X-ARF v4 ``content/csam`` report: URL and metadata, no evidence."""
     report = notice.report
@@ -86,8 +102,9 @@ def xarf_document(notice: Notice) -> dict:
         ),
         "tags": [f"classification:{report.industry_category.lower()}", f"notice:{notice.kind}"],
     }
-    if report.media_type:
-        document["media_type"] = report.media_type
+    media_type = XARF_MEDIA_TYPES.get(report.content_type)
+    if media_type:
+        document["media_type"] = media_type
     if report.assessed_at:
         document["verified_at"] = _utc(report.assessed_at)
     if report.hosting_country:

@@ -40,8 +40,8 @@ INSERT INTO reports_report (
     id, reference, submitted_url, canonical_url, url_sha256, host, channel, partner_id,
     external_id, category, description, reporter_email, tracking_secret_hash, status,
     status_changed_at, duplicate_of_id, previous_id, assigned_to_id, claimed_at, assessed_by_id,
-    assessed_at, not_actionable_reason, legal_status, industry_category, media_type, site_type,
-    commercial, provider_id, hosting_country, forwarded_to_id, forwarded_reference, forwarded_at,
+    assessed_at, not_actionable_reason, legal_status, industry_category, content_type, site_type,
+    commerciality, provider_id, hosting_country, forwarded_to_id, forwarded_reference, forwarded_at,
     status_before_hold, times_reported, received_at
 )
 SELECT g,
@@ -68,7 +68,7 @@ SELECT g,
        CASE WHEN s.illegal THEN 'A1' ELSE '' END,
        CASE WHEN s.illegal THEN 'image' ELSE '' END,
        CASE WHEN s.illegal THEN 'image_host' ELSE '' END,
-       CASE WHEN s.illegal THEN false END,
+       CASE WHEN s.illegal THEN 'non_commercial' ELSE '' END,
        CASE WHEN s.hosted THEN (%(providers)s::bigint[])[1 + u.key %% 1000
                                    %% cardinality(%(providers)s::bigint[])] END,
        CASE WHEN s.hosted THEN 'NL' WHEN s.status = 'forwarded' THEN 'US' ELSE '' END,

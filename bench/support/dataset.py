@@ -40,8 +40,8 @@ INSERT_REPORTS = """
 INSERT INTO reports_report (
     id, reference, submitted_url, canonical_url, url_sha256, host, channel, external_id,
     category, description, reporter_email, tracking_secret_hash, status, status_changed_at,
-    claimed_at, assessed_at, not_actionable_reason, legal_status, industry_category, media_type,
-    site_type, commercial, hosting_country, forwarded_reference, status_before_hold,
+    claimed_at, assessed_at, not_actionable_reason, legal_status, industry_category, content_type,
+    site_type, commerciality, hosting_country, forwarded_reference, status_before_hold,
     times_reported, received_at, provider_id
 )
 SELECT s.g,
@@ -49,7 +49,7 @@ SELECT s.g,
        u.url, u.url, encode(sha256(convert_to(u.url, 'UTF8')), 'hex'), u.host, 'web', '',
        'abuse_imagery', '', '', '', s.report_status, coalesce(s.sent_at, %(now)s),
        s.sent_at - interval '2 hours', s.sent_at - interval '1 hour', '', 'baseline', 'A1',
-       'image', 'image_host', NULL, 'NL', '', '',
+       'image', 'image_host', 'non_commercial', 'NL', '', '',
        1, coalesce(s.sent_at, %(now)s) - interval '3 hours', s.provider_id
 FROM ({spec}) AS s,
      LATERAL (SELECT 'img' || (s.g %% 5000) || '.host' || s.provider_id || '.example.net' AS host)

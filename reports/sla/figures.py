@@ -49,7 +49,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from reports.models import Channel, MessageItem, Notice, Report, ReportStatus
+from reports.models import ILLEGAL, Channel, MessageItem, Notice, Report, ReportStatus
 from reports.sla.period import Period
 
 GROUPS = {
@@ -256,7 +256,7 @@ def _reappearances_by_group(cohort, key: str, removed: Q, as_of) -> dict:
             f"{recurrence}__received_at__gte": F("removed_at"),
             f"{recurrence}__received_at__lte": F("removed_at") + REAPPEARANCE_WINDOW,
             f"{recurrence}__assessed_at__lte": as_of,
-            f"{recurrence}__legal_status__gt": "",
+            f"{recurrence}__legal_status__in": ILLEGAL,
         },
     )
     counted = found.values(key).annotate(n=Count(recurrence, distinct=True))
@@ -331,7 +331,7 @@ def hotline_figures(period: Period) -> dict:
         duplicates=Count(
             "pk", filter=Q(status=ReportStatus.DUPLICATE, status_changed_at__lte=period.as_of)
         ),
-        actionable=Count("pk", filter=Q(assessed_at__lte=period.as_of, legal_status__gt="")),
+        actionable=Count("pk", filter=Q(assessed_at__lte=period.as_of, legal_status__in=ILLEGAL)),
         forwarded=Count("pk", filter=Q(forwarded_at__isnull=False, forwarded_at__lte=period.as_of)),
     )
     assessed = reports.filter(assessed_at__isnull=False, assessed_at__lte=period.as_of)

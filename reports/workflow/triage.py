@@ -10,11 +10,17 @@ from hotline.errors import DomainError
 from hotline.models import PartnerHotline, Provider
 from hotline.validators import country_code_clean
 from reports.models import (
+    ILLEGAL,
     OPEN_STATUSES,
+    AgeGroup,
+    Commerciality,
+    ContentType,
+    Gender,
     IndustryCategory,
     LegalStatus,
-    MediaType,
     NotActionableReason,
+    NotIllegalReason,
+    PaymentMethod,
     Report,
     SiteType,
 )
@@ -67,36 +73,75 @@ def report_take_over(report_id: int, *, actor: Actor) -> Report:
     return _run(report_id, "take_over", actor, apply)
 
 
-def report_assess_not_actionable(report_id: int, *, actor: Actor, reason: str) -> Report:
+def report_assess_not_actionable(
+    report_id: int, *, actor: Actor, reason: str, not_illegal_reason: str = ""
+) -> Report:
+    """Closes the report. Not illegal needs its reason from ICCAM's list (docs/iccam.md)."""
     _choice(reason, NotActionableReason, "The reason")
+    if reason == NotActionableReason.NOT_ILLEGAL:
+        _choice(not_illegal_reason, NotIllegalReason, "Why it is not illegal")
+    elif not_illegal_reason:
+        raise DomainError("Why it is not illegal is given only when the reason is not illegal.")
 
     def apply(report, now):
         _require_owner(report, actor, "assess_not_actionable")
         report.assessed_by = actor.user
         report.assessed_at = now
         report.not_actionable_reason = reason
-        return {"reason": reason}
+        data = {"reason": reason}
+        if reason == NotActionableReason.NOT_ILLEGAL:
+            report.legal_status = LegalStatus.NOT_ILLEGAL
+            report.not_illegal_reason = not_illegal_reason
+            data["not_illegal_reason"] = not_illegal_reason
+        return data
 
     return _run(report_id, "assess_not_actionable", actor, apply)
 
 
-def report_assess_illegal(
-    report_id: int,
+def assessment_clean(
     *,
-    actor: Actor,
     legal_status: str,
     industry_category: str,
-    media_type: str,
+    content_type: str,
     site_type: str,
-    commercial: bool,
-) -> Report:
-    classification = {
-        "legal_status": _choice(legal_status, LegalStatus, "The legal status"),
+    commerciality: str,
+    payment_methods=(),
+    is_virtual: bool | None = None,
+    is_user_generated: bool | None = None,
+    is_child_modeling: bool | None = None,
+    age_group: str = "",
+    gender: str = "",
+) -> dict:
+    """An illegal assessment's fields, checked against the ICCAM vocabularies (reports/models):
+    the required ones must be chosen, the optional ones stay empty until determined."""
+    if legal_status not in ILLEGAL:
+        raise DomainError(
+            "The legal status must be one of: baseline, national (not illegal is assessed as "
+            "not actionable, with its reason)."
+        )
+    methods = sorted(set(payment_methods))
+    for method in methods:
+        _choice(method, PaymentMethod, "A payment method")
+    return {
+        "legal_status": legal_status,
         "industry_category": _choice(industry_category, IndustryCategory, "The category"),
-        "media_type": _choice(media_type, MediaType, "The media type"),
+        "content_type": _choice(content_type, ContentType, "The content type"),
         "site_type": _choice(site_type, SiteType, "The site type"),
-        "commercial": bool(commercial),
+        "commerciality": _choice(commerciality, Commerciality, "The commerciality"),
+        "payment_methods": methods,
+        "is_virtual": is_virtual,
+        "is_user_generated": is_user_generated,
+        "is_child_modeling": is_child_modeling,
+        "age_group": _choice(age_group, AgeGroup, "The age group") if age_group else "",
+        "gender": _choice(gender, Gender, "The gender") if gender else "",
     }
+
+
+def report_assess_illegal(report_id: int, *, actor: Actor, **assessment) -> Report:
+    """Assesses the report as illegal with the fields of ``assessment_clean``. Under the
+    four-eyes rule a second analyst confirms it (``report_confirm_assessment``) before any
+    notice goes out."""
+    classification = assessment_clean(**assessment)
 
     def apply(report, now):
         _require_owner(report, actor, "assess_illegal")
@@ -104,6 +149,8 @@ def report_assess_illegal(
             setattr(report, field, value)
         report.assessed_by = actor.user
         report.assessed_at = now
+        report.assessment_confirmed_by = None
+        report.assessment_confirmed_at = None
         return classification
 
     return _run(report_id, "assess_illegal", actor, apply)

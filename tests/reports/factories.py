@@ -48,9 +48,9 @@ class ReportFactory(DjangoModelFactory):
 ILLEGAL = {
     "legal_status": "baseline",
     "industry_category": "A1",
-    "media_type": "video",
+    "content_type": "video",
     "site_type": "forum",
-    "commercial": False,
+    "commerciality": "non_commercial",
 }
 
 
@@ -121,9 +121,9 @@ class ActionableReportFactory(ReportFactory):
     hosting_country = "DE"
     legal_status = "baseline"
     industry_category = "A1"
-    media_type = "image"
+    content_type = "image"
     site_type = "image_host"
-    commercial = False
+    commerciality = "non_commercial"
     assessed_at = factory.LazyFunction(timezone.now)
 
 

@@ -198,7 +198,9 @@ def test_a_closing_within_the_first_day_waits_for_the_day_to_end(api_client, clo
     report = report_of(receipt)
     clock.shift(timedelta(minutes=20))
     workflow.report_claim(report.pk, actor=hotline["actor"])
-    workflow.report_assess_not_actionable(report.pk, actor=hotline["actor"], reason="not_illegal")
+    workflow.report_assess_not_actionable(
+        report.pk, actor=hotline["actor"], reason="not_illegal", not_illegal_reason="adult"
+    )
 
     clock.move_to(T0 + timedelta(hours=24) - timedelta(seconds=1))
     assert status_of(api_client, receipt)["status"] == "received"
@@ -229,7 +231,10 @@ def test_a_duplicate_follows_its_original_to_its_outcome(
     actor = hotline["actor"]
     if close in ("not_illegal", "already_removed"):
         workflow.report_claim(report.pk, actor=actor)
-        workflow.report_assess_not_actionable(report.pk, actor=actor, reason=close)
+        why = "adult" if close == "not_illegal" else ""
+        workflow.report_assess_not_actionable(
+            report.pk, actor=actor, reason=close, not_illegal_reason=why
+        )
     elif close == "forwarded":
         workflow.report_claim(report.pk, actor=actor)
         workflow.report_assess_illegal(report.pk, actor=actor, **ILLEGAL)
@@ -260,7 +265,9 @@ def test_a_report_marked_duplicate_of_a_duplicate_follows_the_chain(api_client, 
         report_of(third).pk, actor=actor, original_reference=first["reference"]
     )
     workflow.report_claim(report_of(first).pk, actor=actor)
-    workflow.report_assess_not_actionable(report_of(first).pk, actor=actor, reason="not_illegal")
+    workflow.report_assess_not_actionable(
+        report_of(first).pk, actor=actor, reason="not_illegal", not_illegal_reason="adult"
+    )
 
     clock.move_to(T0 + timedelta(days=2))
     assert status_of(api_client, second)["status"] == "closed"

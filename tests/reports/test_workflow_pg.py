@@ -28,9 +28,9 @@ ROUNDS = 3
 ILLEGAL = {
     "legal_status": "national",
     "industry_category": "B2",
-    "media_type": "image",
+    "content_type": "image",
     "site_type": "image_host",
-    "commercial": False,
+    "commerciality": "non_commercial",
 }
 
 
@@ -94,7 +94,9 @@ def test_the_owner_assesses_twice_at_once_one_decision_stands(round_):
 
     results = race(
         lambda: workflow.report_assess_illegal(report.pk, actor=ann, **ILLEGAL),
-        lambda: workflow.report_assess_not_actionable(report.pk, actor=ann, reason="not_illegal"),
+        lambda: workflow.report_assess_not_actionable(
+            report.pk, actor=ann, reason="not_illegal", not_illegal_reason="adult"
+        ),
     )
 
     winners, losers = winners_and_losers(results)
@@ -107,7 +109,7 @@ def test_the_owner_assesses_twice_at_once_one_decision_stands(round_):
     if report.status == S.ACTIONABLE:
         assert (report.legal_status, report.not_actionable_reason) == ("national", "")
     else:
-        assert (report.legal_status, report.not_actionable_reason) == ("", "not_illegal")
+        assert (report.legal_status, report.not_actionable_reason) == ("not_illegal", "not_illegal")
     verbs = list(Event.objects.filter(report=report).values_list("verb", flat=True))
     assert verbs[0] == "claim" and len(verbs) == 2
     assert audit_verify().ok

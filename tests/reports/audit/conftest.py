@@ -29,9 +29,9 @@ def history(sam):
         actor=sam,
         legal_status="baseline",
         industry_category="A2",
-        media_type="image",
+        content_type="image",
         site_type="image_host",
-        commercial=False,
+        commerciality="non_commercial",
     )
     workflow.report_escalate(
         first.pk, actor=sam, agency_id=agency.pk, kind="urgent", channel="phone"

@@ -124,7 +124,7 @@ def dataset(policy) -> Timeline:
     def not_illegal():
         workflow.report_claim(tl.reports["na"], actor=tl.analyst)
         workflow.report_assess_not_actionable(
-            tl.reports["na"], actor=tl.analyst, reason="not_illegal"
+            tl.reports["na"], actor=tl.analyst, reason="not_illegal", not_illegal_reason="adult"
         )
 
     tl.at(t("09-26 09:15"), not_illegal)

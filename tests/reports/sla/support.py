@@ -92,7 +92,7 @@ QUERY = "from=2026-08-01&to=2026-11-01"
 API = "/api/v1/sla/"
 DASHBOARD = "/admin/sla/"
 ALPHA, BETA, GAMMA = "Alpha Hosting", "Beta Cloud", "Gamma Net"
-ILLEGAL = {"legal_status": "baseline", "media_type": "image", "site_type": "image_host"}
+ILLEGAL = {"legal_status": "baseline", "content_type": "image", "site_type": "image_host"}
 
 
 def t(text: str) -> datetime:
@@ -261,7 +261,7 @@ class Timeline:
                 report_id,
                 actor=self.analyst,
                 industry_category=category,
-                commercial=False,
+                commerciality="non_commercial",
                 **ILLEGAL,
             )
             if hosting is not None:

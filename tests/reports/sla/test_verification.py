@@ -243,7 +243,9 @@ def verification_dataset(policy) -> Timeline:
 
 def not_illegal(tl: Timeline, name: str) -> None:
     workflow.report_claim(tl.reports[name], actor=tl.analyst)
-    workflow.report_assess_not_actionable(tl.reports[name], actor=tl.analyst, reason="not_illegal")
+    workflow.report_assess_not_actionable(
+        tl.reports[name], actor=tl.analyst, reason="not_illegal", not_illegal_reason="adult"
+    )
 
 
 def check_premises(tl: Timeline) -> None:
@@ -256,7 +258,7 @@ def check_premises(tl: Timeline) -> None:
         assert reports[name].channel == Channel.RECHECK
         assert reports[name].previous_id == tl.reports[f"v{name[1]}"], name
     assert reports["r3"].assessed_at is None
-    assert reports["r4"].legal_status == ""
+    assert reports["r4"].legal_status == "not_illegal"
     assert reports["r6"].assessed_at == t("11-02 09:00")
 
 

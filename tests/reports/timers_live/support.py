@@ -61,9 +61,9 @@ def actionable_report(actor: Actor, provider) -> Report:
         assessed_at=now,
         legal_status="baseline",
         industry_category="A1",
-        media_type="image",
+        content_type="image",
         site_type="image_host",
-        commercial=False,
+        commerciality="non_commercial",
         provider=provider,
         hosting_country="DE",
     )

@@ -42,18 +42,18 @@ def test_an_analyst_claims_assesses_and_sets_hosting_with_the_buttons(
         "assess_illegal",
         legal_status="baseline",
         industry_category="A1",
-        media_type="image",
+        content_type="image",
         site_type="image_host",
-        commercial="on",
+        commerciality="commercial",
     )
 
     assert messages_of(response)[-1] == f"{report.reference}: Assess: illegal: done."
     report.refresh_from_db()
     assert report.status == S.ACTIONABLE
-    assert (report.legal_status, report.industry_category, report.commercial) == (
+    assert (report.legal_status, report.industry_category, report.commerciality) == (
         "baseline",
         "A1",
-        True,
+        "commercial",
     )
     assert report.assessed_by == people["analyst"]
 

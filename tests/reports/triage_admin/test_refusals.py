@@ -34,7 +34,7 @@ def test_the_owner_rule_is_shown_as_a_message(ann, people, report):
     workflow.report_claim(report.pk, actor=Actor.for_user(people["bob"]))
     before = stored_values()
 
-    response = post(ann, report, "assess_not_actionable", reason="not_illegal")
+    response = post(ann, report, "assess_not_actionable", reason="already_removed")
 
     [message] = messages_of(response)
     assert message.endswith(
@@ -54,8 +54,9 @@ def test_an_invalid_form_is_a_message_and_writes_nothing(ann, people, report):
         "assess_illegal",
         legal_status="everywhere",
         industry_category="A1",
-        media_type="image",
+        content_type="image",
         site_type="forum",
+        commerciality="not_determined",
     )
 
     assert response.status_code == 302

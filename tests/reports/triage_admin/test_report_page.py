@@ -36,8 +36,9 @@ def test_the_report_page_shows_the_timeline_and_escalations(ann, sam, people, re
         "assess_illegal",
         legal_status="national",
         industry_category="B1",
-        media_type="video",
+        content_type="video",
         site_type="forum",
+        commerciality="non_commercial",
     )
 
     response = post(

@@ -25,9 +25,9 @@ NOTICE_WORDS = ("notice", "overdue", "removal", "hosting_", "checks")
 ILLEGAL = {
     "legal_status": "baseline",
     "industry_category": "A1",
-    "media_type": "video",
+    "content_type": "video",
     "site_type": "forum",
-    "commercial": True,
+    "commerciality": "commercial",
 }
 
 

@@ -24,10 +24,58 @@ def test_assess_illegal_stores_the_classification_and_who_assessed_when(world):
     report.refresh_from_db()
     assert report.status == S.ACTIONABLE
     assert (report.legal_status, report.industry_category) == ("baseline", "A1")
-    assert (report.media_type, report.site_type, report.commercial) == ("video", "forum", True)
+    assert (report.content_type, report.site_type, report.commerciality) == (
+        "video",
+        "forum",
+        "commercial",
+    )
     assert report.assessed_by == world.analyst
     assert report.assessed_at == report.status_changed_at
-    assert report.events.get(verb="assess_illegal").data == ILLEGAL
+    undetermined = {
+        "payment_methods": [],
+        "is_virtual": None,
+        "is_user_generated": None,
+        "is_child_modeling": None,
+        "age_group": "",
+        "gender": "",
+    }
+    assert report.events.get(verb="assess_illegal").data == {**ILLEGAL, **undetermined}
+
+
+def test_assess_illegal_keeps_what_the_analyst_determined_and_nothing_else(world):
+    put_in_status(world, S.IN_REVIEW, owner=world.analyst)
+
+    workflow.report_assess_illegal(
+        world.report.pk,
+        actor=as_user(world.analyst),
+        **ILLEGAL,
+        payment_methods=["visa", "bitcoin", "visa"],
+        is_virtual=False,
+        age_group="prepubescent",
+    )
+
+    report = Report.objects.get(pk=world.report.pk)
+    assert report.payment_methods == ["bitcoin", "visa"]
+    assert (report.is_virtual, report.is_user_generated) == (False, None)
+    assert (report.age_group, report.gender) == ("prepubescent", "")
+
+
+def test_not_illegal_needs_its_reason_and_is_classified_as_not_illegal(world):
+    put_in_status(world, S.IN_REVIEW, owner=world.analyst)
+    with pytest.raises(DomainError, match="Why it is not illegal must be one of"):
+        workflow.report_assess_not_actionable(
+            world.report.pk, actor=as_user(world.analyst), reason="not_illegal"
+        )
+
+    workflow.report_assess_not_actionable(
+        world.report.pk,
+        actor=as_user(world.analyst),
+        reason="not_illegal",
+        not_illegal_reason="adult",
+    )
+
+    report = Report.objects.get(pk=world.report.pk)
+    assert (report.legal_status, report.not_illegal_reason) == ("not_illegal", "adult")
 
 
 def test_assess_not_actionable_closes_with_the_reason(world):
@@ -46,10 +94,12 @@ def test_assess_not_actionable_closes_with_the_reason(world):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("legal_status", "illegal", "The legal status must be one of: baseline, national."),
+        ("legal_status", "illegal", "The legal status must be one of: baseline, national (not"),
+        ("legal_status", "not_illegal", "The legal status must be one of: baseline, national (not"),
         ("industry_category", "C1", "The category must be one of: A1, A2, B1, B2."),
-        ("media_type", "pdf", "The media type must be one of: image, video, audio, text, mixed."),
-        ("site_type", "darknet", "The site type must be one of: image_host, file_host, forum"),
+        ("content_type", "pdf", "The content type must be one of: image, video, link, container,"),
+        ("site_type", "darknet", "The site type must be one of: website, web_page, file_host,"),
+        ("commerciality", "", "The commerciality must be one of: commercial, non_commercial,"),
     ],
 )
 def test_assess_illegal_refuses_a_classification_that_is_not_a_choice(world, field, value, message):
