@@ -258,6 +258,9 @@ HOTLINE_ESCALATE_AFTER = env.str("HOTLINE_ESCALATE_AFTER", default="")
 HOTLINE_ESCALATION_AGENCY = env.str("HOTLINE_ESCALATION_AGENCY", default="")
 # Empty: notices go out at once. Otherwise a notice waits this long after the police were told.
 HOTLINE_LEA_WINDOW = env.str("HOTLINE_LEA_WINDOW", default="")
+# The four-eyes rule: an illegal assessment needs a second analyst's confirmation before any
+# notice goes out.
+HOTLINE_FOUR_EYES = env.bool("HOTLINE_FOUR_EYES", default=False)
 # The sweep is the clock: every few seconds it fires what the database says is due (~4 ms idle).
 HOTLINE_SWEEP_INTERVAL_SECONDS = env.int("HOTLINE_SWEEP_INTERVAL_SECONDS", default=5)
 # Wake-up tasks with an ETA only for moments this close; the sweep fires everything later.

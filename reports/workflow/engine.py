@@ -81,6 +81,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t("take_over", "Take over", [S.IN_REVIEW], S.IN_REVIEW, OVERRIDE),
         _t("assess_not_actionable", "Assess: not actionable", [S.IN_REVIEW], S.CLOSED, TRIAGE),
         _t("assess_illegal", "Assess: illegal", [S.IN_REVIEW], S.ACTIONABLE, TRIAGE),
+        # The four-eyes rule (HOTLINE_FOUR_EYES): a second analyst confirms before any notice.
+        _t("confirm_assessment", "Confirm the assessment", [S.ACTIONABLE], None, TRIAGE),
         _t("mark_duplicate", "Mark duplicate", [S.NEW, S.IN_REVIEW], S.DUPLICATE, TRIAGE),
         _t("set_hosting", "Set hosting", [S.ACTIONABLE, S.ON_HOLD], None, TRIAGE),
         _t("forward", "Forward to a partner hotline", [S.ACTIONABLE], S.FORWARDED, TRIAGE),
@@ -92,6 +94,9 @@ TRANSITIONS: dict[str, Transition] = {
             ESCALATE,
             automatic_for=["system"],
         ),
+        # A child may be in immediate danger: an analyst logs it at once, without a supervisor
+        # (only this kind; the others need the escalate permission).
+        _t("escalate_urgent", "Log an urgent escalation", ESCALATABLE, None, TRIAGE),
         _t("hold", "Put on hold", [S.ACTIONABLE, S.TAKEDOWN_REQUESTED, S.OVERDUE], S.ON_HOLD, HOLD),
         _t("release_hold", "Release hold", [S.ON_HOLD], None, HOLD, automatic_for=["system"]),
         # Notices and their clock.
@@ -179,6 +184,21 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "hosting_move_dismiss",
             "Keep the notice running",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            None,
+            TRIAGE,
+        ),
+        # The analysts' answers to a provider's dispute.
+        _t(
+            "uphold_dispute",
+            "Dispute upheld: withdraw the notice",
+            [S.TAKEDOWN_REQUESTED, S.OVERDUE],
+            S.ACTIONABLE,
+            TRIAGE,
+        ),
+        _t(
+            "reject_dispute",
+            "Dispute rejected: the notice runs on",
             [S.TAKEDOWN_REQUESTED, S.OVERDUE],
             None,
             TRIAGE,

@@ -13,6 +13,7 @@ from reports.models import (
     Report,
 )
 from reports.workflow.engine import (
+    ESCALATE,
     _choice,
     _run,
     _running_notice,
@@ -30,6 +31,9 @@ def report_escalate(
     note: str = "",
     corrects_id: int | None = None,
 ) -> Escalation:
+    """Record that an agency was told. An analyst without the escalate permission may log an
+    urgent one (a child may be in immediate danger) themselves, audited as ``escalate_urgent``;
+    every other kind, and every correction, needs the permission."""
     _choice(kind, Escalation.Kind, "The kind")
     _choice(channel, Escalation.Channel, "The channel")
     created: list[Escalation] = []
@@ -65,8 +69,15 @@ def report_escalate(
             "corrects": corrects_id,
         }
 
-    _run(report_id, "escalate", actor, apply)
+    _run(report_id, _escalation_transition(actor, kind, corrects_id), actor, apply)
     return created[0]
+
+
+def _escalation_transition(actor: Actor, kind: str, corrects_id: int | None) -> str:
+    urgent = kind == Escalation.Kind.URGENT and corrects_id is None
+    if urgent and actor.kind == "user" and not actor.user.has_perm(ESCALATE):
+        return "escalate_urgent"
+    return "escalate"
 
 
 def report_hold(

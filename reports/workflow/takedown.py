@@ -13,6 +13,7 @@ from hotline.errors import DomainError, NotPermitted
 from reports import deadlines, outbox, verification
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
+    DisputeAnswer,
     Escalation,
     HostingLookup,
     Notice,
@@ -28,6 +29,7 @@ from reports.workflow.engine import (
     notice_status_move,
 )
 from reports.workflow.police import _hold_end_by_removal, report_escalate
+from reports.workflow.triage import assessment_unconfirmed
 
 
 def _notice_dispatch(notice: Notice, now) -> dict:
@@ -82,11 +84,18 @@ def report_send_notice(
     created: list[Notice] = []
 
     def apply(report, now):
+        if assessment_unconfirmed(report):
+            raise DomainError(
+                f"Report {report.reference}: the four-eyes rule holds every notice until a "
+                "second analyst confirms the assessment."
+            )
         if report.provider is None or not report.provider.active:
             raise DomainError("Set the hosting provider first (an active one).")
         running = _running_notice(report)
         if running is not None:
-            raise DomainError(f"Notice {running.pk} is already {running.get_status_display()}.")
+            raise DomainError(
+                f"The notice to {running.provider.name} is already {running.get_status_display()}."
+            )
         notice = Notice(
             report=report,
             provider=report.provider,
@@ -291,6 +300,59 @@ def report_withdraw_notice(report_id: int, *, actor: Actor, reason: str) -> Repo
         return _notice_withdraw(notice, now, reason)
 
     return _run(report_id, "withdraw_notice", actor, apply)
+
+
+# --- the analysts' answers to a provider's dispute -------------------------------------------
+
+
+def _dispute_answer_clean(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for the answer to the dispute.")
+    if len(reason) > 2000:
+        raise DomainError(f"The reason is {len(reason)} characters; at most 2000 are accepted.")
+    return reason
+
+
+def _disputed_notice(report: Report, answer: str, reason: str, now) -> Notice:
+    """The running notice with an open dispute, answered (under the report's lock)."""
+    notice = report.notices.filter(
+        status__in=ANSWERABLE_NOTICE_STATUSES,
+        disputed_at__isnull=False,
+        dispute_answered_at__isnull=True,
+    ).first()
+    if notice is None:
+        raise DomainError(f"Report {report.reference} has no dispute waiting for an answer.")
+    notice.dispute_answer = answer
+    notice.dispute_answered_at = now
+    notice.dispute_answer_reason = reason
+    notice.save(update_fields=["dispute_answer", "dispute_answered_at", "dispute_answer_reason"])
+    return notice
+
+
+def report_dispute_uphold(report_id: int, *, actor: Actor, reason: str) -> Report:
+    """The provider is right: the disputed notice is withdrawn (as by "withdraw notice"), with
+    the reason; the report is actionable again."""
+    reason = _dispute_answer_clean(reason)
+
+    def apply(report, now):
+        notice = _disputed_notice(report, DisputeAnswer.UPHELD, reason, now)
+        return _notice_withdraw(notice, now, f"dispute upheld: {reason}")
+
+    return _run(report_id, "uphold_dispute", actor, apply)
+
+
+def report_dispute_reject(report_id: int, *, actor: Actor, reason: str) -> Report:
+    """The notice stands: it runs on with its clock, and the provider is told why on its
+    channels (a message of its own)."""
+    reason = _dispute_answer_clean(reason)
+
+    def apply(report, now):
+        notice = _disputed_notice(report, DisputeAnswer.REJECTED, reason, now)
+        outbox.items_queue(notice, OutgoingMessage.Kind.DISPUTE_REJECTED)
+        return {"notice": notice.pk, "provider": notice.provider.name}
+
+    return _run(report_id, "reject_dispute", actor, apply)
 
 
 # --- removal verification (the checks of reports/verification.py decide) -------------------

@@ -156,6 +156,36 @@ def report_assess_illegal(report_id: int, *, actor: Actor, **assessment) -> Repo
     return _run(report_id, "assess_illegal", actor, apply)
 
 
+def report_confirm_assessment(report_id: int, *, actor: Actor) -> Report:
+    """The four-eyes rule (HOTLINE_FOUR_EYES): a second analyst, not the one who assessed it,
+    confirms an illegal assessment; only then may a notice go out. The assessment keeps its
+    first analyst and time; the confirmation has its own."""
+
+    def apply(report, now):
+        if not settings.HOTLINE_FOUR_EYES:
+            raise DomainError("The four-eyes rule is off: an assessment needs no confirmation.")
+        if report.legal_status not in ILLEGAL:
+            raise DomainError(f"Report {report.reference} is not assessed as illegal.")
+        if report.assessment_confirmed_at is not None:
+            raise DomainError(
+                f"Report {report.reference}'s assessment is already confirmed by "
+                f"{report.assessment_confirmed_by.get_username()}."
+            )
+        if report.assessed_by_id == actor.user.pk:
+            raise DomainError("You assessed this report: a second analyst confirms the assessment.")
+        report.assessment_confirmed_by = actor.user
+        report.assessment_confirmed_at = now
+        assessed_by = report.assessed_by.get_username() if report.assessed_by else ""
+        return {"assessed_by": assessed_by}
+
+    return _run(report_id, "confirm_assessment", actor, apply)
+
+
+def assessment_unconfirmed(report: Report) -> bool:
+    """Under the four-eyes rule: assessed illegal, and no second analyst has confirmed it."""
+    return settings.HOTLINE_FOUR_EYES and report.assessment_confirmed_at is None
+
+
 def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: str) -> Report:
     reference = original_reference.strip().upper()
 
@@ -201,7 +231,7 @@ def report_set_hosting(
         if running is not None:
             # The notice names its provider and country: the report must keep naming the same.
             raise DomainError(
-                f"Notice {running.pk} to {running.provider.name} is "
+                f"The notice to {running.provider.name} is "
                 f"{running.get_status_display()}: withdraw it before changing the hosting."
             )
         provider = None
@@ -240,8 +270,8 @@ def report_forward(
         running = _running_notice(report)
         if running is not None:
             raise DomainError(
-                f"Notice {running.pk} is {running.get_status_display()}: withdraw it before "
-                "forwarding the report to a partner hotline."
+                f"The notice to {running.provider.name} is {running.get_status_display()}: "
+                "withdraw it before forwarding the report to a partner hotline."
             )
         if report.hosting_country == settings.HOTLINE_COUNTRY:
             raise DomainError(
