@@ -195,6 +195,36 @@ def host_rule_key(rule: dict) -> str:
     return target
 
 
+def host_rule_add(*, actor, provider_id: int, domain: str, note: str = "") -> HostRule:
+    """A host rule from a report's page: reports for this domain (and its subdomains) go to
+    this provider. It only suggests the hosting; it never assesses anything. Audited."""
+    try:
+        domain = domain_suffix_clean(domain)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages)) from None
+    with transaction.atomic():
+        provider = Provider.objects.filter(pk=provider_id, active=True).first()
+        if provider is None:
+            raise DomainError("That provider does not exist or is not active.")
+        existing = (
+            HostRule.objects.filter(
+                domain=domain, kind__in=[HostRule.Kind.HOST, HostRule.Kind.PLATFORM]
+            )
+            .select_related("provider")
+            .first()
+        )
+        if existing is not None:
+            raise DomainError(
+                f"{domain} already has a rule ({existing.get_kind_display()}, "
+                f"{existing.provider.name}): edit that one."
+            )
+        rule = HostRule.objects.create(
+            kind=HostRule.Kind.HOST, provider=provider, domain=domain, note=note.strip()[:500]
+        )
+        host_rule_record(actor=actor, verb="host_rule_create", rule=rule)
+    return rule
+
+
 class DirectoryFileInvalid(Exception):
     def __init__(self, errors: list[str]):
         self.errors = errors

@@ -56,6 +56,13 @@ def host_rule_for_host(host: str) -> HostRule | None:
     return max(rules.select_related("provider"), key=lambda rule: len(rule.domain), default=None)
 
 
+def host_rules_for_host(host: str) -> list[HostRule]:
+    """Every rule by domain that applies to the host (its own and its parents'), with their
+    providers: what the report page lists for a supervisor to edit."""
+    rules = HostRule.objects.filter(domain__in=host_suffixes(host)).select_related("provider")
+    return list(rules.order_by("-domain", "kind"))
+
+
 def cdn_rule_for(address: str, asn: int | None) -> HostRule | None:
     """The CDN rule for an address: the most specific range that holds it, else the rule for the
     AS that originates it."""

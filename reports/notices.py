@@ -195,6 +195,13 @@ def _subject(message: OutgoingMessage, entries: list[dict]) -> str:
             if one
             else _("[HL-ref:%(ref)s] Repeat notice: %(count)s URLs overdue since %(deadline)s")
         ),
+        Kind.DISPUTE_REJECTED: (
+            _("[HL-ref:%(ref)s] Dispute answered %(reference)s: remove by %(deadline)s")
+            if one
+            else _(
+                "[HL-ref:%(ref)s] Disputes answered: %(count)s notices stand, first %(deadline)s"
+            )
+        ),
         Kind.ESCALATION: (
             _("[HL-ref:%(ref)s] Non-compliance %(reference)s: not removed by %(deadline)s")
             if one
@@ -241,6 +248,7 @@ WEBHOOK_TYPES = {
     Kind.REMINDER: "notice.reminder",
     Kind.REPEAT: "notice.repeat",
     Kind.ESCALATION: "notice.escalation",
+    Kind.DISPUTE_REJECTED: "notice.dispute_rejected",
     Kind.TEST: "delivery.test",
 }
 
@@ -259,6 +267,11 @@ def _payload(message: OutgoingMessage, entries: list[dict], at) -> dict:
                     "reference": entry["report"].reference,
                     "url": entry["url"],
                     "deadline": entry["deadline_utc"],
+                    **(
+                        {"dispute_answer": entry["notice"].dispute_answer_reason}
+                        if message.kind == Kind.DISPUTE_REJECTED
+                        else {}
+                    ),
                     "removed_api": (
                         f"{settings.HOTLINE_PUBLIC_URL}/api/v1/provider/notices/"
                         f"{entry['notice'].pk}/removed/"

@@ -69,7 +69,7 @@ ALERT_LOOKBACK = timedelta(days=7)
 # Before these go, the host is looked up again: a moved host holds them.
 HOSTING_CHECKED = (Kind.NOTICE, Kind.REPEAT)
 # Kinds that speak to the provider about its notices (and so carry an answer link).
-PROVIDER_KINDS = (Kind.NOTICE, Kind.REMINDER, Kind.REPEAT)
+PROVIDER_KINDS = (Kind.NOTICE, Kind.REMINDER, Kind.REPEAT, Kind.DISPUTE_REJECTED)
 _KICK_SPACING = 1.0  # seconds: at most one kick per process per second
 _last_kick = 0.0
 

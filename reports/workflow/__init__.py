@@ -23,6 +23,7 @@ from reports.workflow.engine import (
     transitions_allowed,
 )
 from reports.workflow.police import report_escalate, report_hold, report_hold_release
+from reports.workflow.steps import report_assess_illegal_step
 from reports.workflow.takedown import (
     PROVIDER_VISIBLE,
     NoticeClosed,
@@ -76,6 +77,7 @@ __all__ = [
     "notice_removal_verified",
     "notice_seen_online",
     "report_assess_illegal",
+    "report_assess_illegal_step",
     "report_assess_not_actionable",
     "report_checks_stop",
     "report_claim",
