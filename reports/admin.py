@@ -5,10 +5,13 @@ reachable through the copy button, for pasting into the analyst's isolated viewi
 """
 
 from datetime import UTC
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,14 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from hotline.actors import Actor
+from hotline.directory import host_rule_add
+from hotline.domains import registrable_domain
 from hotline.errors import DomainError
 from hotline.models import Provider
 from hotline.pagination import EstimatedCountPaginator
 from hotline.provider_tools import provider_tool_register
+from hotline.selectors import host_rules_for_host
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
 from reports.models import (
-    RUNNING_NOTICE_STATUSES,
     Escalation,
     Event,
     Hold,
@@ -32,17 +37,27 @@ from reports.models import (
     Notice,
     OutgoingMessage,
     Report,
+    ReportStatus,
 )
 from reports.selectors.outbox import notice_delivery_context
 from reports.selectors.queues import (
     QUEUES,
     queue_counts,
     queue_ordering,
+    report_next_in_queue,
     reports_in_queue,
     reports_matching,
     reports_with_running_deadline,
 )
-from reports.selectors.report_page import lookup_suggestion, removal_checks_context
+from reports.selectors.report_page import (
+    assess_step_context,
+    lookup_suggestion,
+    removal_checks_context,
+    running_notice,
+    transition_can_succeed,
+    triage_box,
+)
+from reports.workflow.steps import FORWARD, NOTIFY
 
 # Transition name -> (form for its inputs, or None; workflow function).
 TRANSITION_VIEWS = {
@@ -50,23 +65,31 @@ TRANSITION_VIEWS = {
     "release": (None, workflow.report_release),
     "take_over": (None, workflow.report_take_over),
     "assess_not_actionable": (forms.NotActionableForm, workflow.report_assess_not_actionable),
-    "assess_illegal": (forms.IllegalForm, workflow.report_assess_illegal),
+    "assess_illegal": (forms.IllegalStepForm, workflow.report_assess_illegal_step),
+    "confirm_assessment": (None, workflow.report_confirm_assessment),
     "mark_duplicate": (forms.DuplicateForm, workflow.report_mark_duplicate),
     "set_hosting": (forms.HostingForm, workflow.report_set_hosting),
     "forward": (forms.ForwardForm, workflow.report_forward),
     "escalate": (forms.EscalateForm, workflow.report_escalate),
+    "escalate_urgent": (forms.UrgentEscalateForm, workflow.report_escalate),
     "hold": (forms.HoldForm, workflow.report_hold),
     "release_hold": (None, workflow.report_hold_release),
     "send_notice": (forms.SendNoticeForm, workflow.report_send_notice),
     "confirm_removal": (forms.RemovalForm, workflow.report_confirm_removal),
     "withdraw_notice": (forms.WithdrawNoticeForm, workflow.report_withdraw_notice),
+    "uphold_dispute": (forms.DisputeAnswerForm, workflow.report_dispute_uphold),
+    "reject_dispute": (forms.DisputeAnswerForm, workflow.report_dispute_reject),
     "hosting_move_follow": (None, workflow.report_hosting_move_follow),
     "stop_checks": (forms.ChecksStopForm, workflow.report_checks_stop),
     "hosting_move_dismiss": (forms.HostingMoveDismissForm, workflow.report_hosting_move_dismiss),
     "redeliver_notice": (None, workflow.report_redeliver_notice),
 }
-# Shown only while a hosting change waits for a decision.
-HOSTING_CHANGE_TRANSITIONS = {"hosting_move_follow", "hosting_move_dismiss"}
+# The assess-illegal form's other buttons: the same form and step, then notify or forward.
+STEP_BUTTONS = {"assess_illegal_notify": NOTIFY, "assess_illegal_forward": FORWARD}
+# Asked to confirm first (a page of its own, no JavaScript needed): they cannot be undone.
+DESTRUCTIVE = {"confirm_removal", "withdraw_notice", "uphold_dispute"}
+FILTERS = "_changelist_filters"
+S = ReportStatus
 
 
 def time_left(notice: Notice):
@@ -77,7 +100,11 @@ def deadline_left(deadline):
     """Time to the deadline as text, red when it has passed."""
     if deadline is None:
         return "—"
-    seconds = int((deadline - timezone.now()).total_seconds())
+    return duration_left(deadline - timezone.now())
+
+
+def duration_left(left):
+    seconds = int(left.total_seconds())
     hours, rest = divmod(abs(seconds), 3600)
     text = f"{hours}h {rest // 60:02d}m"
     if seconds < 0:
@@ -366,9 +393,11 @@ class ReportAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.transition_view)
         lookup = self.admin_site.admin_view(self.lookup_view)
+        host_rule = self.admin_site.admin_view(self.host_rule_view)
         return [
             path("<int:object_id>/transition/<str:name>/", view, name="reports_report_transition"),
             path("<int:object_id>/hosting-lookup/", lookup, name="reports_report_lookup"),
+            path("<int:object_id>/host-rule/", host_rule, name="reports_report_host_rule"),
             *super().get_urls(),
         ]
 
@@ -378,10 +407,21 @@ class ReportAdmin(admin.ModelAdmin):
         if report is not None:
             lookup = report.hosting_lookup
             suggested = lookup_suggestion(lookup)
-            running = report.notices.filter(status__in=RUNNING_NOTICE_STATUSES).first()
+            # The newest notice: the running one if any runs (one at a time, the newest).
+            latest = report.notices.select_related("provider", "lookup").first()
+            box = triage_box(report, latest)
+            running = box["running_notice"]
+            step = assess_step_context(report, suggested)
+            filters = request.GET.get(FILTERS, "")
+            extra_context.update(box)
+            extra_context["step"] = step
             extra_context["transitions"] = self._transition_forms(
-                request, report, suggested, running
+                request, report, suggested, running, step
             )
+            extra_context["changelist_filters"] = filters
+            extra_context["queue_url"] = self._queue_url(filters) if filters else ""
+            if box["clock"] is not None:
+                extra_context["time_left"] = duration_left(box["clock"]["left"])
             extra_context["exact_url"] = report.canonical_url
             extra_context["exact_url_defanged"] = defang(report.canonical_url)
             extra_context["suggested_provider"] = suggested
@@ -390,8 +430,8 @@ class ReportAdmin(admin.ModelAdmin):
                 state=HostingLookup.State.PENDING
             ).exists()
             extra_context["hosting_changed"] = report.hosting_changed
-            extra_context["running_notice"] = running
             extra_context["can_look_up"] = request.user.has_perm("reports.triage_report")
+            extra_context.update(self._host_rules_context(request, report))
             extra_context.update(removal_checks_context(report))
             delivery = notice_delivery_context(running)
             extra_context["delivery_failure"] = delivery["failure"]
@@ -399,6 +439,47 @@ class ReportAdmin(admin.ModelAdmin):
                 {"item": item, "state": delivery_state(item)} for item in delivery["items"]
             ]
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _host_rules_context(self, request, report) -> dict:
+        """The rules for the report's host; supervisors add one, or edit those there are."""
+        if not request.user.has_perm("hotline.view_hostrule"):
+            return {}
+        addable = request.user.has_perm("hotline.add_hostrule") and registrable_domain(report.host)
+        return {
+            "host_rules": host_rules_for_host(report.host),
+            "host_rule_form": forms.HostRuleAddForm(host=report.host) if addable else None,
+            "can_edit_host_rules": request.user.has_perm("hotline.change_hostrule"),
+        }
+
+    def host_rule_view(self, request, object_id):
+        if request.method != "POST":
+            return redirect("admin:reports_report_change", object_id)
+        report = get_object_or_404(Report, pk=object_id)
+        if not request.user.has_perm("hotline.add_hostrule"):
+            raise PermissionDenied
+        form = forms.HostRuleAddForm(request.POST, host=report.host)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                for error in errors:
+                    self.message_user(request, f"Host rule: {field}: {error}", messages.ERROR)
+            return self._back(report.pk, request)
+        try:
+            rule = host_rule_add(
+                actor=Actor.for_user(request.user),
+                provider_id=form.cleaned_data["provider"].pk,
+                domain=form.cleaned_data["domain"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Reports for {rule.domain} now go to {rule.provider.name} (a suggestion for "
+                "the hosting; nothing is assessed by it). Look the host up again to apply it.",
+                messages.SUCCESS,
+            )
+        return self._back(report.pk, request)
 
     def lookup_view(self, request, object_id):
         if request.method != "POST":
@@ -412,23 +493,19 @@ class ReportAdmin(admin.ModelAdmin):
             f"{report.reference}: looking the host up again; reload in a moment.",
             messages.SUCCESS,
         )
-        return redirect("admin:reports_report_change", report.pk)
+        return self._back(report.pk, request)
 
-    def _transition_forms(self, request, report, suggested, running):
+    def _transition_forms(self, request, report, suggested, running, step):
+        allowed = workflow.transitions_allowed(report, request.user)
+        if report.status == S.NEW and request.user.has_perm("reports.triage_report"):
+            # Assessing claims a report nobody has, in the same step.
+            allowed.append(workflow.TRANSITIONS["assess_illegal"])
         entries = []
-        for transition in workflow.transitions_allowed(report, request.user):
-            if transition.name not in TRANSITION_VIEWS:
-                continue
-            if transition.name in HOSTING_CHANGE_TRANSITIONS and report.hosting_changed_id is None:
-                continue
-            if transition.name == "stop_checks" and report.probes_off:
-                continue
-            if transition.name == "set_hosting" and running is not None:
-                continue  # refused while a notice runs: it names its provider and country
-            if transition.name == "redeliver_notice" and (
-                running is None or running.status != Notice.Status.UNDELIVERABLE
+        for transition in allowed:
+            if transition.name not in TRANSITION_VIEWS or not transition_can_succeed(
+                transition.name, report, request.user, running
             ):
-                continue  # only an undeliverable notice is delivered again
+                continue
             form_class, _ = TRANSITION_VIEWS[transition.name]
             form = None
             if form_class is not None:
@@ -436,39 +513,118 @@ class ReportAdmin(admin.ModelAdmin):
                 if transition.name == "set_hosting" and suggested is not None:
                     country = report.hosting_lookup.country or suggested.country
                     initial = {"provider": suggested, "country": country}
-                form = form_class(prefix=transition.name, initial=initial)
-            url = reverse("admin:reports_report_transition", args=[report.pk, transition.name])
-            entries.append({"transition": transition, "form": form, "url": url})
+                if transition.name == "assess_illegal":
+                    initial = {
+                        "provider": step["notify_provider"],
+                        "partner": step["forward_partner"],
+                        "country": step["hosting_country"],
+                    }
+                form = form_class(prefix=transition.name, initial=initial, report=report)
+            entries.append(
+                {
+                    "transition": transition,
+                    "form": form,
+                    "url": self._transition_url(report, transition.name),
+                    "confirm": transition.name in DESTRUCTIVE,
+                }
+            )
         return entries
+
+    @staticmethod
+    def _transition_url(report, name) -> str:
+        return reverse("admin:reports_report_transition", args=[report.pk, name])
+
+    @staticmethod
+    def _queue_url(filters: str) -> str:
+        query = QueryDict(filters).urlencode()
+        return reverse("admin:reports_report_changelist") + (f"?{query}" if query else "")
+
+    @staticmethod
+    def _change_url(report_id: int, filters: str) -> str:
+        url = reverse("admin:reports_report_change", args=[report_id])
+        return f"{url}?{urlencode({FILTERS: filters})}" if filters else url
+
+    def _back(self, report_id: int, request):
+        """Back to the report, keeping the queue it was opened from."""
+        return redirect(self._change_url(report_id, request.POST.get(FILTERS, "")))
+
+    def _next(self, report, request):
+        """After a step: the next report of the queue the analyst came from, or the queue
+        itself when it is empty; the same report when it was not opened from a queue."""
+        filters = request.POST.get(FILTERS, "")
+        params = QueryDict(filters)
+        queue = params.get("queue")
+        if queue not in QUEUES:
+            return self._back(report.pk, request)
+        following = report_next_in_queue(queue, request, after=report.pk, term=params.get("q", ""))
+        if following is None:
+            self.message_user(request, _("The queue is empty."), messages.INFO)
+            return redirect(self._queue_url(filters))
+        return redirect(self._change_url(following, filters))
 
     def transition_view(self, request, object_id, name):
         if request.method != "POST":
             return redirect("admin:reports_report_change", object_id)
         report = get_object_or_404(Report, pk=object_id)
-        if name not in TRANSITION_VIEWS or not self.has_view_permission(request, report):
+        step = name in STEP_BUTTONS
+        transition_name = "assess_illegal" if step else name
+        if transition_name not in TRANSITION_VIEWS or not self.has_view_permission(request, report):
             raise PermissionDenied
-        permission = workflow.TRANSITIONS[name].permission
-        if not permission or not request.user.has_perm(permission):
+        transition = workflow.TRANSITIONS[transition_name]
+        if not transition.permission or not request.user.has_perm(transition.permission):
             raise PermissionDenied  # a role without the button cannot post it either
-        form_class, function = TRANSITION_VIEWS[name]
+        form_class, function = TRANSITION_VIEWS[transition_name]
         kwargs = {}
         if form_class is not None:
-            form = form_class(request.POST, prefix=name)
+            form = form_class(request.POST, prefix=transition_name, report=report)
             if not form.is_valid():
-                label = workflow.TRANSITIONS[name].label
                 for field, errors in form.errors.items():
                     for error in errors:
-                        self.message_user(request, f"{label}: {field}: {error}", messages.ERROR)
-                return redirect("admin:reports_report_change", report.pk)
+                        self.message_user(
+                            request, f"{transition.label}: {field}: {error}", messages.ERROR
+                        )
+                return self._back(report.pk, request)
             kwargs = form.workflow_kwargs()
+        if step:
+            kwargs["then"] = STEP_BUTTONS[name]
+        if name in DESTRUCTIVE and request.POST.get("_confirmed") != "1":
+            return self._confirm_page(request, report, transition, running_notice(report))
         try:
             function(report.pk, actor=Actor.for_user(request.user), **kwargs)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
-        else:
-            label = workflow.TRANSITIONS[name].label
-            self.message_user(request, f"{report.reference}: {label}: done.", messages.SUCCESS)
-        return redirect("admin:reports_report_change", report.pk)
+            return self._back(report.pk, request)
+        label = self._step_label(name, report) if step else transition.label
+        self.message_user(request, f"{report.reference}: {label}: done.", messages.SUCCESS)
+        return self._next(report, request)
+
+    @staticmethod
+    def _step_label(name, report) -> str:
+        report.refresh_from_db()
+        if STEP_BUTTONS[name] == FORWARD:
+            return f"assessed illegal and forwarded to {report.forwarded_to.name}"
+        return f"assessed illegal and notified {report.provider.name}"
+
+    def _confirm_page(self, request, report, transition, running):
+        """Ask before a step that cannot be undone; the answer posts the same fields again."""
+        fields = [
+            (key, value)
+            for key, values in request.POST.lists()
+            if key not in ("csrfmiddlewaretoken", "_confirmed")
+            for value in values
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{transition.label}: {report.reference}",
+            "opts": self.opts,
+            "report": report,
+            "transition": transition,
+            "running_notice": running,
+            "fields": fields,
+            "action": request.path,
+            "back_url": self._change_url(report.pk, request.POST.get(FILTERS, "")),
+        }
+        return TemplateResponse(request, "admin/reports/report/transition_confirm.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

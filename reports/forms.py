@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.domains import host_suffixes
 from hotline.models import Agency, PartnerHotline, Provider
 from hotline.validators import country_code_clean
 from reports.answers import ANSWER_DISPUTE, ANSWER_REMOVED, NOTICE_ANSWERS
@@ -23,6 +24,7 @@ from reports.models import (
     ReporterCategory,
     SiteType,
 )
+from reports.selectors.report_page import escalation_label
 
 
 class PublicReportForm(forms.Form):
@@ -83,6 +85,10 @@ class ReporterStatusForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    def __init__(self, *args, report=None, **kwargs):
+        self.report = report  # for choices that are the report's own (its escalations)
+        super().__init__(*args, **kwargs)
+
     def workflow_kwargs(self) -> dict:
         return dict(self.cleaned_data)
 
@@ -155,6 +161,28 @@ class IllegalForm(TransitionForm):
         return data
 
 
+class IllegalStepForm(IllegalForm):
+    """The assessment, and what its second button does next: notify the provider shown, or
+    forward to the partner shown (hidden: the page names them on the button)."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.filter(active=True), required=False, widget=forms.HiddenInput
+    )
+    partner = forms.ModelChoiceField(
+        queryset=PartnerHotline.objects.filter(active=True),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    country = forms.CharField(max_length=2, required=False, widget=forms.HiddenInput)
+
+    def workflow_kwargs(self):
+        data = super().workflow_kwargs()
+        provider, partner = data.pop("provider"), data.pop("partner")
+        data["provider_id"] = provider.pk if provider else None
+        data["partner_id"] = partner.pk if partner else None
+        return data
+
+
 class DuplicateForm(TransitionForm):
     original_reference = forms.CharField(label=_("Duplicate of (reference)"), max_length=16)
 
@@ -185,9 +213,15 @@ class ForwardForm(TransitionForm):
         }
 
 
-class EscalateForm(TransitionForm):
+class EscalationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return escalation_label(obj)
+
+
+class UrgentEscalateForm(TransitionForm):
+    """An analyst's own escalation: urgent only (a child may be in immediate danger)."""
+
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True))
-    kind = forms.ChoiceField(choices=Escalation.Kind.choices)
     channel = forms.ChoiceField(choices=Escalation.Channel.choices)
     agency_reference = forms.CharField(max_length=200, required=False)
     note = forms.CharField(
@@ -197,6 +231,34 @@ class EscalateForm(TransitionForm):
     def workflow_kwargs(self):
         data = dict(self.cleaned_data)
         data["agency_id"] = data.pop("agency").pk
+        data["kind"] = Escalation.Kind.URGENT
+        return data
+
+
+class EscalateForm(UrgentEscalateForm):
+    """Any kind of escalation, or the correction of an earlier one of this report."""
+
+    kind = forms.ChoiceField(choices=Escalation.Kind.choices)
+    corrects = EscalationChoice(
+        queryset=Escalation.objects.none(),
+        required=False,
+        label=_("Corrects (an earlier escalation)"),
+        help_text=_("Escalations are never edited: a correction is a new entry."),
+    )
+    field_order = ["agency", "kind", "channel", "agency_reference", "note", "corrects"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.report is not None and self.report.escalations.exists():
+            self.fields["corrects"].queryset = self.report.escalations.select_related("agency")
+        else:
+            del self.fields["corrects"]
+
+    def workflow_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["agency_id"] = data.pop("agency").pk
+        corrects = data.pop("corrects", None)
+        data["corrects_id"] = corrects.pk if corrects else None
         return data
 
 
@@ -228,6 +290,31 @@ class RemovalForm(TransitionForm):
 
 class WithdrawNoticeForm(TransitionForm):
     reason = forms.CharField(max_length=500)
+
+
+class DisputeAnswerForm(TransitionForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("Recorded on the notice; a rejection's reason is sent to the provider."),
+    )
+
+
+class HostRuleAddForm(forms.Form):
+    """ "Reports for this host go to this provider": a host rule from the report's page."""
+
+    domain = forms.ChoiceField(label=_("Reports for"))
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.filter(active=True), label=_("go to")
+    )
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, host: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].choices = [
+            (suffix, _("%(domain)s and its subdomains") % {"domain": suffix})
+            for suffix in host_suffixes(host)
+        ]
 
 
 class ChecksStopForm(TransitionForm):

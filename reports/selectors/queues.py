@@ -82,6 +82,7 @@ QUEUES = {
             Exists(Notice.objects.filter(report=OuterRef("pk"), status=Notice.Status.UNDELIVERABLE))
         ),
     ),
+    # Until an analyst answers the dispute (upheld or rejected).
     "disputed": (
         _("Disputed"),
         lambda request: Q(
@@ -90,6 +91,7 @@ QUEUES = {
                     report=OuterRef("pk"),
                     status__in=RUNNING_NOTICE_STATUSES,
                     disputed_at__isnull=False,
+                    dispute_answered_at__isnull=True,
                 )
             )
         ),
@@ -156,3 +158,12 @@ def reports_matching(reports: QuerySet, term: str) -> QuerySet:
         with contextlib.suppress(URLRefused):
             found |= Q(url_sha256=canonicalize(pasted).sha256)
     return reports.filter(found)
+
+
+def report_next_in_queue(queue: str, request, *, after: int, term: str = "") -> int | None:
+    """The report an analyst works next in the queue they came from (with their search, if
+    any): the first in the queue's order other than the one just worked; None when empty."""
+    reports = reports_in_queue(Report.objects.exclude(pk=after), queue, request)
+    if term.strip():
+        reports = reports_matching(reports, term.strip())
+    return reports.order_by(*queue_ordering(queue)).values_list("pk", flat=True).first()

@@ -61,7 +61,9 @@ def test_a_second_send_while_a_notice_is_scheduled_is_refused_and_writes_nothing
     scheduled = send(report, actor)
     assert scheduled.status == Notice.Status.SCHEDULED
     before = counts()
-    with pytest.raises(DomainError, match=f"Notice {scheduled.pk} is already scheduled"):
+    with pytest.raises(
+        DomainError, match=f"The notice to {report.provider.name} is already scheduled"
+    ):
         workflow.report_send_notice(report.pk, actor=actor)
     assert counts() == before
 

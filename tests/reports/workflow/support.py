@@ -21,7 +21,18 @@ LONG_AGO = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 # send_notice, mark_overdue, confirm_removal ...: the notice service's, tested with it.
 # Transitions tested with their own services: notices (tests/reports/notices, deadlines) and
 # hosting changes (tests/reports/hosting) and checks (tests/reports/verification).
-NOTICE_WORDS = ("notice", "overdue", "removal", "hosting_", "checks")
+# The workbench's (dispute answers, the four-eyes confirmation, an analyst's urgent escalation):
+# tests/reports/workbench.
+NOTICE_WORDS = (
+    "notice",
+    "overdue",
+    "removal",
+    "hosting_",
+    "checks",
+    "dispute",
+    "_assessment",
+    "_urgent",
+)
 ILLEGAL = {
     "legal_status": "baseline",
     "industry_category": "A1",
@@ -96,7 +107,7 @@ CALLS = {
         w.report.pk,
         actor=actor,
         agency_id=w.agency.pk,
-        kind="urgent",
+        kind="notification",  # an urgent one an analyst may log: tests/reports/workbench
         channel="phone",
         agency_reference="POL-1",
     ),
