@@ -11,6 +11,7 @@ EXPLAIN, then an exact COUNT below 10,000 rows), on SQLite they count at once.
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
@@ -24,6 +25,7 @@ from reports.models import (
     Escalation,
     Event,
     Hold,
+    HostingLookup,
     MessageItem,
     Notice,
     OutgoingMessage,
@@ -55,9 +57,11 @@ FEW, MANY = 3, 30
 # Each queue count is 2 queries on PostgreSQL (EXPLAIN, COUNT) and 1 on SQLite: 15 queues.
 # The report page's removal checks: one for the history, one for the next check due; one for
 # the running notice's messages. Every page: one for the open delivery alerts (the banner).
+# The triage box adds the report's escalations (and the correction form's choice of them), the
+# host's rules and the host-rule form's providers.
 BASELINES = {
-    "sqlite": {"index": 21, "list": 22, "queue": 22, "change": 20},
-    "postgresql": {"index": 36, "list": 38, "queue": 38, "change": 20},
+    "sqlite": {"index": 21, "list": 22, "queue": 22, "change": 25},
+    "postgresql": {"index": 36, "list": 38, "queue": 38, "change": 25},
 }
 
 
@@ -244,3 +248,118 @@ def test_the_report_page_shows_every_row_it_counted(sam, people, case):
     assert text.count('<td class="field-agency">') == 2 * MANY  # escalations and holds
     assert text.count('<td class="field-corrects">') == MANY
     assert text.count('<tr class="delivery">') == 20  # the newest of the running notice's
+
+
+# --- the workbench: the report page in its new states, and its new actions -----------------------
+
+# The report page in each state the triage box shows differently: a new report (the assess-illegal
+# form with the suggestion), on hold (the hold's query), disputed, and under the four-eyes rule.
+STATE_BASELINES = {
+    "sqlite": {"new": 20, "on_hold": 23, "disputed": 23, "four_eyes": 26},
+    "postgresql": {"new": 20, "on_hold": 23, "disputed": 23, "four_eyes": 26},
+}
+# The actions, counted as the request that does them: the step from a new report to a notice
+# sent (claim, assess, set hosting, send, then the next report of the queue), a dispute answered
+# (rejected; upheld's confirmation page), a host rule added from the report.
+ACTION_BASELINES = {
+    "sqlite": {
+        "assess_illegal_notify": 62,
+        "reject_dispute": 20,
+        "uphold_confirm": 7,
+        "host_rule": 12,
+    },
+    "postgresql": {
+        "assess_illegal_notify": 62,
+        "reject_dispute": 20,
+        "uphold_confirm": 7,
+        "host_rule": 12,
+    },
+}
+FORM = "application/x-www-form-urlencoded"
+ILLEGAL_FIELDS = {
+    "assess_illegal-legal_status": "baseline",
+    "assess_illegal-industry_category": "A1",
+    "assess_illegal-content_type": "image",
+    "assess_illegal-site_type": "image_host",
+    "assess_illegal-commerciality": "non_commercial",
+}
+
+
+def _state_report(state: str, people, settings):
+    provider = ProviderFactory(country="NL")
+    if state == "new":
+        report = ReportFactory(status=S.NEW)
+        lookup = HostingLookup.objects.create(
+            report=report, purpose="intake", state="done", provider=provider, country="NL"
+        )
+        report.hosting_lookup = lookup
+        report.save(update_fields=["hosting_lookup"])
+        return report
+    if state == "four_eyes":
+        settings.HOTLINE_FOUR_EYES = True
+        return ActionableReportFactory(provider=provider, assessed_by=people["analysts"][0])
+    report = ActionableReportFactory(status=S.TAKEDOWN_REQUESTED, provider=provider)
+    notice = _notice(report, Notice.Status.OPEN, disputed_at=timezone.now(), dispute_reason="no")
+    if state == "on_hold":
+        report.status, report.status_before_hold = S.ON_HOLD, S.TAKEDOWN_REQUESTED
+        report.save(update_fields=["status", "status_before_hold"])
+        Hold.objects.create(
+            report=report,
+            notice=notice,
+            agency=AgencyFactory(),
+            started_at=timezone.now(),
+            until=timezone.now() + timedelta(days=1),
+        )
+    return report
+
+
+@pytest.mark.parametrize("state", ["new", "on_hold", "disputed", "four_eyes"])
+def test_the_report_page_in_each_state_has_a_fixed_count(
+    sam, people, state, settings, django_assert_num_queries
+):
+    report = _state_report(state, people, settings)
+    url = f"{LIST}{report.pk}/change/?_changelist_filters=queue%3Dnew"
+    for added in (FEW, MANY - FEW):
+        add_queued_reports(added, people)
+        grow_case(ActionableReportFactory(status=S.OVERDUE), added)
+        count_queries(
+            sam, url, django_assert_num_queries, STATE_BASELINES[connection.vendor][state]
+        )
+
+
+def _post(client, url, body):
+    return client.post(url, urlencode(body), content_type=FORM)
+
+
+def _action(name: str, people, settings):
+    """The report, the URL and the body of one action."""
+    report = _state_report(
+        "new" if name == "assess_illegal_notify" else "disputed", people, settings
+    )
+    base = f"{LIST}{report.pk}/"
+    if name == "assess_illegal_notify":
+        body = {
+            **ILLEGAL_FIELDS,
+            "assess_illegal-provider": report.hosting_lookup.provider_id,
+            "assess_illegal-country": "NL",
+            "_changelist_filters": "queue=new",
+        }
+        return f"{base}transition/assess_illegal_notify/", body
+    if name == "reject_dispute":
+        return f"{base}transition/reject_dispute/", {"reject_dispute-reason": "It stands."}
+    if name == "uphold_confirm":
+        return f"{base}transition/uphold_dispute/", {"uphold_dispute-reason": "Right."}
+    provider = ProviderFactory()
+    return f"{base}host-rule/", {"domain": report.host, "provider": provider.pk}
+
+
+@pytest.mark.parametrize(
+    "name", ["assess_illegal_notify", "reject_dispute", "uphold_confirm", "host_rule"]
+)
+def test_each_new_action_has_a_fixed_count(sam, people, name, settings, django_assert_num_queries):
+    for added in (FEW, MANY - FEW):
+        add_queued_reports(added, people)
+        url, body = _action(name, people, settings)
+        with django_assert_num_queries(ACTION_BASELINES[connection.vendor][name]):
+            response = _post(sam, url, body)
+        assert response.status_code in (200, 302)
