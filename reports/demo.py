@@ -159,6 +159,26 @@ def demo_webhook_notice(user) -> Notice:
     return _demo_notice(user, WEBHOOK_URL, provider)
 
 
+# The dispute demo: a notice its provider has disputed, in the "disputed" queue; the report page
+# answers it (upheld: withdrawn; rejected: the notice runs on and the provider is told why).
+DISPUTED_URL = "https://forum.example.net/t/5521"
+
+
+def demo_disputed_notice(user) -> Notice:
+    notice = _demo_notice(user, DISPUTED_URL, Provider.objects.get(name="Example Forum Hosting"))
+    # Only a notice the provider has received can be disputed: its own message goes now (to a
+    # mail backend that keeps nothing), the others' wait for the delivery worker.
+    outbox.items_group(window=timedelta(0))
+    message_id = notice.message_items.values_list("message_id", flat=True).get()
+    with override_settings(EMAIL_BACKEND=HISTORY_MAIL):
+        outbox.message_attempt(message_id)
+    return workflow.notice_dispute(
+        notice.pk,
+        actor=Actor.provider_link(notice.provider),
+        reason="The person shown is an adult performer; we hold her age records.",
+    )
+
+
 def demo_checked_notice(user) -> Notice:
     """A report of CHECKED_URL assessed and its notice sent to the directory's provider for it;
     the worker hands it off, and the checks begin."""
