@@ -119,3 +119,25 @@ def test_outside_a_running_notice_the_answer_is_refused_by_the_state(people, ans
 
     with pytest.raises(workflow.TransitionNotAllowed, match="is actionable"):
         getattr(workflow, answer)(report.pk, actor=Actor.for_user(people["analyst"]), reason=WHY)
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body"),
+    [
+        ("nl", "Bezwaar beantwoord", "Waarom de melding blijft staan"),
+        ("de", "Widerspruch beantwortet", "Warum die Meldung bestehen bleibt"),
+        ("fr", "Contestation traitée", "Pourquoi la notification est maintenue"),
+    ],
+)
+def test_the_answer_goes_in_the_providers_language(disputed, people, language, subject, body):
+    provider = disputed.provider
+    provider.language = language
+    provider.save()
+
+    workflow.report_dispute_reject(disputed.pk, actor=Actor.for_user(people["analyst"]), reason=WHY)
+    mail.outbox.clear()
+    outbox_drain(window=timedelta(0))
+
+    (email,) = mail.outbox
+    assert subject in email.subject
+    assert body in email.body and WHY in email.body
