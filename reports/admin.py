@@ -459,9 +459,7 @@ class ReportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = forms.HostRuleAddForm(request.POST, host=report.host)
         if not form.is_valid():
-            for field, errors in form.errors.items():
-                for error in errors:
-                    self.message_user(request, f"Host rule: {field}: {error}", messages.ERROR)
+            self._form_errors(request, "Host rule", form)
             return self._back(report.pk, request)
         try:
             rule = host_rule_add(
@@ -544,6 +542,11 @@ class ReportAdmin(admin.ModelAdmin):
         url = reverse("admin:reports_report_change", args=[report_id])
         return f"{url}?{urlencode({FILTERS: filters})}" if filters else url
 
+    def _form_errors(self, request, label: str, form) -> None:
+        for field, errors in form.errors.items():
+            for error in errors:
+                self.message_user(request, f"{label}: {field}: {error}", messages.ERROR)
+
     def _back(self, report_id: int, request):
         """Back to the report, keeping the queue it was opened from."""
         return redirect(self._change_url(report_id, request.POST.get(FILTERS, "")))
@@ -578,11 +581,7 @@ class ReportAdmin(admin.ModelAdmin):
         if form_class is not None:
             form = form_class(request.POST, prefix=transition_name, report=report)
             if not form.is_valid():
-                for field, errors in form.errors.items():
-                    for error in errors:
-                        self.message_user(
-                            request, f"{transition.label}: {field}: {error}", messages.ERROR
-                        )
+                self._form_errors(request, transition.label, form)
                 return self._back(report.pk, request)
             kwargs = form.workflow_kwargs()
         if step:

@@ -91,7 +91,8 @@ def test_the_confirm_removal_button_removes(clock, notice, analyst_client):
     response = form_post(
         analyst_client,
         transition_url(notice.report_id, "confirm_removal"),
-        {"confirm_removal-removed_at": "2026-03-02 13:30:00"},
+        # Confirmed on the page that asks first (tests/reports/workbench/test_triage_box.py).
+        {"confirm_removal-removed_at": "2026-03-02 13:30:00", "_confirmed": "1"},
     )
     assert response.status_code == 302
     notice = reload(notice)

@@ -57,7 +57,7 @@ def test_the_report_page_says_why_links_to_the_provider_and_offers_deliver_again
     page = ann.get(f"{LIST}{failed.pk}/change/").content.decode()
 
     [note] = re.findall(r'<p class="errornote delivery-failed">(.*?)</p>', page, re.S)
-    assert "no channel could deliver notice" in note and "Example Images BV" in note
+    assert "no channel could deliver the notice to Example Images BV" in note
     assert "e-mail to abuse@images.example" in note
     assert REFUSAL.split(" ", 1)[0] in note and "mailbox unavailable" in note
     assert f'href="/admin/hotline/provider/{provider.pk}/change/"' in note

@@ -5,46 +5,21 @@ import pytest
 
 from hotline.actors import Actor
 from reports import workflow
-from tests.reports.factories import (
-    ActionableReportFactory,
-    AgencyFactory,
-    ProviderFactory,
-    StaffUserFactory,
-    notice_send,
-)
+from tests.reports.factories import ActionableReportFactory, AgencyFactory, notice_send
+from tests.reports.triage_admin import conftest as triage_admin
 from tests.reports.triage_admin.support import client_for
 
-
-@pytest.fixture
-def people():
-    return {
-        "analyst": StaffUserFactory(username="ann", role="analyst"),
-        "bob": StaffUserFactory(username="bob", role="analyst"),
-        "supervisor": StaffUserFactory(username="sam", role="supervisor"),
-        "auditor": StaffUserFactory(username="aud", role="auditor"),
-    }
-
-
-@pytest.fixture
-def ann(people):
-    return client_for(people["analyst"])
+# The roles ("bob" a second analyst), their clients and the provider of the demo host, as the
+# triage admin's tests have them.
+people = triage_admin.people
+ann = triage_admin.ann
+sam = triage_admin.sam
+provider = triage_admin.provider
 
 
 @pytest.fixture
 def bob(people):
     return client_for(people["bob"])
-
-
-@pytest.fixture
-def sam(people):
-    return client_for(people["supervisor"])
-
-
-@pytest.fixture
-def provider():
-    provider = ProviderFactory(name="Example Images BV", country="NL", language="en")
-    provider.domains.create(suffix="example.com")
-    return provider
 
 
 @pytest.fixture
