@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.test import RequestFactory
+from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.errors import DomainError, NotPermitted
 from reports import workflow
 from reports.models import Event, MessageItem, Notice, Report, ReportStatus
-from reports.outbox import outbox_drain
+from reports.notices import message_render
+from reports.outbox import items_group, outbox_drain
 from reports.selectors.queues import reports_in_queue
 from tests.reports.factories import ActionableReportFactory, stored_values
 
@@ -141,3 +143,16 @@ def test_the_answer_goes_in_the_providers_language(disputed, people, language, s
     (email,) = mail.outbox
     assert subject in email.subject
     assert body in email.body and WHY in email.body
+
+
+def test_a_webhook_receiver_gets_the_answer_with_its_own_type(disputed, people):
+    workflow.report_dispute_reject(disputed.pk, actor=Actor.for_user(people["analyst"]), reason=WHY)
+    items_group(window=timedelta(0))
+    item = MessageItem.objects.select_related("message").get(kind="dispute_rejected")
+
+    rendered = message_render(item.message, [item], timezone.now())
+
+    assert rendered.payload["type"] == "notice.dispute_rejected"
+    (entry,) = rendered.payload["data"]["notices"]
+    assert (entry["reference"], entry["dispute_answer"]) == (disputed.reference, WHY)
+    assert rendered.xarf_files  # the X-ARF document of the notice that stands
