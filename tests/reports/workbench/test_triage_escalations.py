@@ -14,17 +14,21 @@ from tests.reports.triage_admin.support import buttons, page, post
 pytestmark = pytest.mark.django_db
 
 
+def escalate(report, user, agency, kind="urgent", channel="phone", **fields):
+    return workflow.report_escalate(
+        report.pk,
+        actor=Actor.for_user(user),
+        agency_id=agency.pk,
+        kind=kind,
+        channel=channel,
+        **fields,
+    )
+
+
 def test_an_analyst_logs_an_urgent_escalation_themselves_audited_as_such(people, agency):
     report = ActionableReportFactory()
 
-    escalation = workflow.report_escalate(
-        report.pk,
-        actor=Actor.for_user(people["analyst"]),
-        agency_id=agency.pk,
-        kind="urgent",
-        channel="phone",
-        agency_reference="POL-77",
-    )
+    escalation = escalate(report, people["analyst"], agency, agency_reference="POL-77")
 
     assert (escalation.kind, escalation.created_by) == ("urgent", people["analyst"])
     event = Event.objects.filter(report=report).latest("id")
@@ -41,36 +45,17 @@ def test_an_analyst_may_not_log_other_kinds(people, agency, kind):
     before = stored_values()
 
     with pytest.raises(NotPermitted, match="may not 'Escalate to an agency'"):
-        workflow.report_escalate(
-            report.pk,
-            actor=Actor.for_user(people["analyst"]),
-            agency_id=agency.pk,
-            kind=kind,
-            channel="email",
-        )
+        escalate(report, people["analyst"], agency, kind=kind, channel="email")
 
     assert stored_values() == before
 
 
 def test_an_analyst_may_not_correct_an_escalation(people, agency):
     report = ActionableReportFactory()
-    first = workflow.report_escalate(
-        report.pk,
-        actor=Actor.for_user(people["analyst"]),
-        agency_id=agency.pk,
-        kind="urgent",
-        channel="phone",
-    )
+    first = escalate(report, people["analyst"], agency)
 
     with pytest.raises(NotPermitted):
-        workflow.report_escalate(
-            report.pk,
-            actor=Actor.for_user(people["analyst"]),
-            agency_id=agency.pk,
-            kind="urgent",
-            channel="phone",
-            corrects_id=first.pk,
-        )
+        escalate(report, people["analyst"], agency, corrects_id=first.pk)
 
 
 def test_the_analyst_sees_the_urgent_form_and_the_supervisor_the_full_one(ann, sam, agency):
@@ -91,14 +76,7 @@ def test_the_analyst_sees_the_urgent_form_and_the_supervisor_the_full_one(ann, s
 
 def test_a_supervisor_enters_a_correction_of_an_earlier_escalation(sam, people, agency):
     report = ActionableReportFactory()
-    first = workflow.report_escalate(
-        report.pk,
-        actor=Actor.for_user(people["analyst"]),
-        agency_id=agency.pk,
-        kind="urgent",
-        channel="phone",
-        agency_reference="POL-1",
-    )
+    first = escalate(report, people["analyst"], agency, agency_reference="POL-1")
     url = f"/admin/reports/report/{report.pk}/change/"
     text = page(sam, url)
     assert 'name="escalate-corrects"' in text
