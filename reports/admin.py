@@ -22,6 +22,7 @@ from hotline.pagination import EstimatedCountPaginator
 from hotline.provider_tools import provider_tool_register
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
+from reports.admin_bulk import BulkAdminMixin
 from reports.models import (
     RUNNING_NOTICE_STATUSES,
     Escalation,
@@ -240,7 +241,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "url_defanged",
