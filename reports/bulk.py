@@ -43,7 +43,7 @@ def bulk_cap_check(count: int) -> None:
 
 def _refusal_reason(message: str, reference: str) -> str:
     # The workflow names the report; without its reference, equal reasons group together.
-    return message.replace(f"Report {reference}", "The report").replace(reference, "the report")
+    return message.replace(f"Report {reference}", "The report")
 
 
 def reports_bulk_apply(
