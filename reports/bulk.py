@@ -51,10 +51,12 @@ def reports_bulk_apply(
 ) -> BulkResult:
     """Run ``step`` on each report (id order), each in its own transaction."""
     result = result or BulkResult()
+    # Read once for all (the lookup's suggestion too); each step's workflow reads its report
+    # again under its lock, so a change made meanwhile is refused, not overwritten.
     reports = list(
         Report.objects.filter(pk__in=list(report_ids))
+        .select_related("hosting_lookup__provider", "hosting_lookup__candidate__provider")
         .order_by("pk")
-        .only("pk", "reference", "status", "assigned_to_id", "provider_id", "hosting_lookup_id")
     )
     bulk_cap_check(len(reports))
     for report in reports:
