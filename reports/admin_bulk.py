@@ -6,6 +6,7 @@ the list with the selected ids and the action), listing the reports it will touc
 """
 
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -214,6 +215,7 @@ class BulkAdminMixin:
                 form.add_error("urls", error.message)
             else:
                 tokens.remove(request.POST["token"])
+        rows = _answer_rows(answers or [])
         token = secrets.token_urlsafe(16)
         request.session[PASTE_TOKENS] = [*tokens, token][-PASTE_TOKENS_KEPT:]
         context = {
@@ -222,7 +224,8 @@ class BulkAdminMixin:
             "opts": self.model._meta,
             "form": form if answers is None else PasteURLsForm(),
             "token": token,
-            "answers": answers and _answer_rows(answers),
+            "answers": rows,
+            "summary": _answer_summary(rows),
         }
         return TemplateResponse(request, "admin/reports/report/paste_urls.html", context)
 
@@ -242,9 +245,19 @@ def _answer_rows(answers: list[intake.PastedLine]) -> list[dict]:
     for answer in answers:
         report = answer.report
         row = {"line": answer.number, "url": defang(answer.url), "reason": answer.reason}
-        if report is not None:
+        if report is None:
+            row["kind"] = "refused"
+        else:
+            row["kind"] = "duplicate" if report.duplicate_of_id else "filed"
             row["report"] = link(report)
             row["same_as"] = answer.same_as
             row["original"] = link(report.duplicate_of) if report.duplicate_of_id else None
         rows.append(row)
     return rows
+
+
+def _answer_summary(rows: list[dict]) -> dict[str, int]:
+    """How many reports were filed new, as duplicates, and how many lines were refused (a URL
+    pasted again counts once)."""
+    counts = Counter(row["kind"] for row in rows if not row.get("same_as"))
+    return {kind: counts[kind] for kind in ("filed", "duplicate", "refused")}

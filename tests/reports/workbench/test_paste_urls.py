@@ -99,6 +99,7 @@ def test_refusals_and_duplicates_as_intake_decides_them(ann):
     assert rows[4].startswith("5 hxxp://10[.]0[.]0[.]7/private refused: url: ")
     assert "2048" in rows[5]
     assert Report.objects.count() == 3  # the open one, its duplicate, and one for d/1
+    assert "New reports: 1. Duplicates of open reports: 1. Refused: 3." in response.content.decode()
     assert Report.objects.get(pk=open_report.pk).times_reported == 2
 
 
