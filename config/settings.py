@@ -308,7 +308,13 @@ HOTLINE_MAX_BODY_BYTES = env.int("HOTLINE_MAX_BODY_BYTES", default=64 * 1024)
 # A partner batch of 1,000 items cannot fit in 64 KiB; each item is still checked one by one.
 HOTLINE_PARTNER_MAX_BODY_BYTES = env.int("HOTLINE_PARTNER_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 HOTLINE_PARTNER_BATCH_MAX = env.int("HOTLINE_PARTNER_BATCH_MAX", default=1000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = HOTLINE_PARTNER_MAX_BODY_BYTES  # backstop behind the middleware
+# The analysts' "Paste URLs" page: up to 1,000 URLs in one form, with a body cap of its own.
+HOTLINE_PASTE_MAX_URLS = env.int("HOTLINE_PASTE_MAX_URLS", default=1000)
+HOTLINE_PASTE_MAX_BYTES = env.int("HOTLINE_PASTE_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(HOTLINE_PARTNER_MAX_BODY_BYTES, HOTLINE_PASTE_MAX_BYTES)
+# The most reports one bulk admin action takes; each selected report is one posted field.
+HOTLINE_BULK_MAX = env.int("HOTLINE_BULK_MAX", default=500)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, HOTLINE_BULK_MAX + 100)
 HOTLINE_PUBLIC_INTAKE_RATE = env.str("HOTLINE_PUBLIC_INTAKE_RATE", default="30/min")
 HOTLINE_PARTNER_RATE = env.str("HOTLINE_PARTNER_RATE", default="120/min")
 HOTLINE_STATUS_RATE = env.str("HOTLINE_STATUS_RATE", default="60/min")

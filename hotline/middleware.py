@@ -4,7 +4,20 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-PARTNER_INTAKE_PATH = "/api/v1/partner/"
+# Paths whose bodies have a cap of their own, and the setting that holds it; everything else
+# has HOTLINE_MAX_BODY_BYTES.
+BODY_CAPS = (
+    ("/api/v1/partner/", "HOTLINE_PARTNER_MAX_BODY_BYTES"),
+    # The analysts' "Paste URLs" (reports/admin_bulk.py), behind the admin's sign-in.
+    ("/admin/reports/report/paste-urls/", "HOTLINE_PASTE_MAX_BYTES"),
+)
+
+
+def body_cap(path: str) -> int:
+    for prefix, setting in BODY_CAPS:
+        if path.startswith(prefix):
+            return getattr(settings, setting)
+    return settings.HOTLINE_MAX_BODY_BYTES
 
 
 def _refusal(request, status: int, message: str) -> HttpResponse:
@@ -31,11 +44,7 @@ class RefuseMaterialMiddleware:
                     "material itself."
                 ),
             )
-        cap = (
-            settings.HOTLINE_PARTNER_MAX_BODY_BYTES
-            if request.path.startswith(PARTNER_INTAKE_PATH)
-            else settings.HOTLINE_MAX_BODY_BYTES
-        )
+        cap = body_cap(request.path)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -28,6 +28,7 @@ from hotline.provider_tools import provider_tool_register
 from hotline.selectors import host_rules_for_host
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
+from reports.admin_bulk import BulkAdminMixin
 from reports.models import (
     Escalation,
     Event,
@@ -267,7 +268,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "url_defanged",

@@ -17,7 +17,7 @@ from hotline.models import Agency, DeliveryChannels, Provider
 from reports import outbox, workflow
 from reports.broker import broker_quiet
 from reports.intake import report_submit, submission_clean
-from reports.models import Channel, Notice
+from reports.models import Channel, Notice, Report
 
 MONTHS = 4
 REPORTS_PER_PROVIDER_MONTH = 6
@@ -177,6 +177,22 @@ def demo_disputed_notice(user) -> Notice:
         actor=Actor.provider_link(notice.provider),
         reason="The person shown is an adult performer; we hold her age records.",
     )
+
+
+# The bulk demo: new reports on one host the directory attributes to Example Images BV, to select
+# together, assess illegal in one action and send their notices in one more (README: workbench).
+BULK_URLS = [f"https://images.example.com/album/7/{n}" for n in range(1, 21)]
+
+
+def demo_bulk_reports() -> list[Report]:
+    return [
+        report_submit(
+            submission=submission_clean(url=url, category="abuse_imagery"),
+            channel=Channel.WEB,
+            actor=Actor.public(),
+        ).report
+        for url in BULK_URLS
+    ]
 
 
 def demo_checked_notice(user) -> Notice:

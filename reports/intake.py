@@ -12,6 +12,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.actors import Actor
+from hotline.errors import DomainError
 from hotline.url import CanonicalURL, canonicalize, refuse_embedded_payload
 from reports import hosting, workflow
 from reports.audit import event_build, events_append
@@ -301,16 +303,7 @@ def _batch_file(partner, items: list[dict], actor: Actor) -> list[dict]:
         else:
             accepted.append((index, submission))
 
-    for attempt in range(INTAKE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                filed = _batch_insert(partner, accepted, actor)
-        except IntegrityError:
-            if attempt == INTAKE_ATTEMPTS - 1:
-                raise
-            continue
-        break
-    for index, report in filed:
+    for index, report in _submissions_file(accepted, Channel.PARTNER, partner, actor):
         results[index] = {
             "index": index,
             "outcome": "duplicate" if report.duplicate_of_id else "created",
@@ -320,20 +313,35 @@ def _batch_file(partner, items: list[dict], actor: Actor) -> list[dict]:
     return results
 
 
-def _rejected(index: int, external_id, exc: ValidationError) -> dict:
+def _submissions_file(accepted, channel, partner, actor: Actor) -> list[tuple[int, Report]]:
+    """File checked submissions in one transaction, retried when a concurrent one of the same
+    URL won the race (the open-URL index decides)."""
+    for attempt in range(INTAKE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _batch_insert(accepted, channel, partner, actor)
+        except IntegrityError:
+            if attempt == INTAKE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refusal_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
-        reason = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    else:
-        reason = " ".join(exc.messages)
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def _rejected(index: int, external_id, exc: ValidationError) -> dict:
     return {
         "index": index,
         "outcome": "rejected",
         "external_id": external_id if isinstance(external_id, str) else "",
-        "reason": reason,
+        "reason": _refusal_text(exc),
     }
 
 
-def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
+def _batch_insert(accepted, channel, partner, actor: Actor) -> list[tuple[int, Report]]:
     """Set-based: a fixed number of queries whatever the batch size."""
     now = timezone.now()
     hashes = {submission.url.sha256 for _, submission in accepted}
@@ -345,7 +353,7 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
     filed: list[tuple[int, Report]] = []
     added_to_existing: Counter[int] = Counter()
     for index, submission in accepted:
-        report = _report_build(submission, channel=Channel.PARTNER, partner=partner, now=now)
+        report = _report_build(submission, channel=channel, partner=partner, now=now)
         sha = submission.url.sha256
         original = open_by_hash.get(sha)
         if original is None:
@@ -374,3 +382,54 @@ def _batch_insert(partner, accepted, actor: Actor) -> list[tuple[int, Report]]:
     # One lookup per new report; their DNS and registry answers are shared through the cache.
     hosting.lookups_request_for_new(originals)
     return filed
+
+
+# --- Pasted by an analyst ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastedLine:
+    """What became of one pasted line: filed (``report``: new, or a duplicate of an open one),
+    the same URL as an earlier line (``same_as``), or refused (``reason``)."""
+
+    number: int
+    url: str
+    report: Report | None = None
+    same_as: int | None = None
+    reason: str = ""
+
+
+def analyst_urls_submit(lines, *, actor: Actor, note: str = "") -> list[PastedLine]:
+    """File the URLs an analyst pasted, as channel ``analyst``, in one transaction: each line
+    ``(number, url, its note)`` is checked and de-duplicated as every intake does, the line's
+    note and ``note`` (for all) become the description, and a URL pasted twice is filed once."""
+    cap = settings.HOTLINE_PASTE_MAX_URLS
+    if len(lines) > cap:
+        raise DomainError(
+            f"{len(lines)} URLs were pasted; at most {cap} are taken at once "
+            "(HOTLINE_PASTE_MAX_URLS). Nothing was filed: paste them in parts."
+        )
+    refused: dict[int, str] = {}
+    first_line: dict[str, int] = {}  # URL hash -> the line that files it
+    line_hash: dict[int, str] = {}
+    accepted: list[tuple[int, Submission]] = []
+    for number, url, line_note in lines:
+        description = "\n".join(part for part in (line_note.strip(), note.strip()) if part)
+        try:
+            submission = submission_clean(url=url, description=description)
+        except ValidationError as exc:
+            refused[number] = _refusal_text(exc)
+            continue
+        line_hash[number] = submission.url.sha256
+        if first_line.setdefault(submission.url.sha256, number) == number:
+            accepted.append((number, submission))
+    filed = dict(_submissions_file(accepted, Channel.ANALYST, None, actor))
+    answers = []
+    for number, url, _line_note in lines:
+        if number in refused:
+            answers.append(PastedLine(number, url, reason=refused[number]))
+            continue
+        first = first_line[line_hash[number]]
+        same_as = first if first != number else None
+        answers.append(PastedLine(number, url, report=filed[first], same_as=same_as))
+    return answers

@@ -59,6 +59,8 @@ ONLINE_URLS = {
     "https://share.example.com/a/771": 64_090,
     "https://share.example.com/a/772": 71_315,
     PROBE_DEMO_URL: 52_744,
+    # The bulk demo's 20 reports (reports/demo.py's BULK_URLS): online until their notices work.
+    **{f"https://images.example.com/album/7/{n}": 40_000 + n for n in range(1, 21)},
 }
 
 

@@ -29,7 +29,7 @@ from hotline.integrations.dns import DNSLookupError, resolve
 from hotline.integrations.probe import ProbeError, probe
 from hotline.integrations.webhooks import webhook_post
 from hotline.outside import outside_route
-from reports.demo import CHECKED_URL
+from reports.demo import BULK_URLS, CHECKED_URL
 from reports.management.commands.demo_data import PARTNER_URLS, PUBLIC_URLS
 from sandbox import demo, web_host
 from sandbox.__main__ import demo_files
@@ -40,6 +40,7 @@ ROOT = Path(settings.BASE_DIR)
 REPORTED_URLS = {urlunsplit(urlsplit(url)._replace(fragment="")) for url in PUBLIC_URLS}
 REPORTED_URLS |= {urlunsplit(urlsplit(url)._replace(fragment="")) for url in PARTNER_URLS}
 REPORTED_URLS.add(CHECKED_URL)
+REPORTED_URLS |= set(BULK_URLS)
 
 
 def sandbox_command(directory: Path, *arguments: str) -> subprocess.CompletedProcess:

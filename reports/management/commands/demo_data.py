@@ -9,6 +9,7 @@ from hotline.actors import Actor
 from hotline.directory import directory_load
 from hotline.models import PartnerHotline
 from reports.demo import (
+    demo_bulk_reports,
     demo_checked_notice,
     demo_disputed_notice,
     demo_grouped_notices,
@@ -68,6 +69,7 @@ class Command(BaseCommand):
             demo_grouped_notices(supervisor)
             demo_webhook_notice(supervisor)
             demo_disputed_notice(supervisor)
+            demo_bulk_reports()
             for url in PUBLIC_URLS:
                 report_submit(
                     submission=submission_clean(url=url, category="abuse_imagery"),
