@@ -239,7 +239,8 @@ HOTLINE_ORG_NAME = env.str("HOTLINE_ORG_NAME", default="Hotline (development)")
 HOTLINE_ORG_EMAIL = env.str("HOTLINE_ORG_EMAIL", default="reports@hotline.example.org")
 HOTLINE_ORG_DOMAIN = env.str("HOTLINE_ORG_DOMAIN", default="hotline.example.org")
 HOTLINE_COUNTRY = env.str("HOTLINE_COUNTRY", default="NL").upper()
-# Where providers reach the API (named in notices).
+# Where providers reach the API (named in notices). The default is runserver's own address;
+# `make run HOST=… PORT=…` sets it to the address it serves.
 HOTLINE_PUBLIC_URL = env.str("HOTLINE_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A newer Public Suffix List than the pinned package's, if this file exists (hotline/domains.py).
 HOTLINE_PUBLIC_SUFFIX_FILE = Path(
