@@ -98,12 +98,15 @@ def report_status(request):
     if request.method == "GET":
         return render(request, "reports/report_status.html", {"form": ReporterStatusForm()})
     form = ReporterStatusForm(request.POST)
-    if not ReportStatusThrottle().allow_request(request, None):
+    throttle = ReportStatusThrottle()
+    if not throttle.allow_request(request, None):
         form.add_error(
             None,
             _("Too many look-ups from your connection just now. Please try again in a minute."),
         )
-        return render(request, "reports/report_status.html", {"form": form}, status=429)
+        response = render(request, "reports/report_status.html", {"form": form}, status=429)
+        response["Retry-After"] = str(math.ceil(throttle.wait() or 1))  # as the API says
+        return response
     if form.is_valid():
         found = report_status_for_reporter(
             reference=form.cleaned_data["reference"], secret=form.cleaned_data["tracking_secret"]
