@@ -2,10 +2,15 @@
 tracking secret is shown once and is never in a URL."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
+from reports import tasks
 from reports.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +77,14 @@ def test_a_refused_report_is_not_redirected(client):
     response = post_form(client, {"url": "javascript:alert(1)"})
     assert response.status_code == 400
     assert "report_received" not in client.session
+
+
+def test_a_secret_whose_answer_page_was_never_fetched_goes_with_its_expired_session(client):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        post_form(client, {"url": "https://images.example.com/x"})  # the redirect not followed
+        assert Session.objects.count() == 1
+        clock.shift(timedelta(hours=9))  # past the session's life (one working day)
+
+        tasks.personal_data_erase()  # hourly, with the retention of reporters' data
+
+        assert not Session.objects.exists()
