@@ -28,7 +28,9 @@ def test_the_sign_in_page_names_the_hotline_too(client, settings):
     assert FAVICON in page
 
 
-@pytest.mark.parametrize("path", ["/report/", "/report/status/", "/report/received/"])
+@pytest.mark.parametrize(
+    "path", ["/report/", "/report/status/", "/report/received/", "/notice/not-a-token/"]
+)
 def test_the_public_pages_have_the_favicon(client, path):
     assert FAVICON in client.get(path).content.decode()
 
