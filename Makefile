@@ -27,9 +27,11 @@ run: export HOTLINE_CHECK_INTERVAL ?= 2m
 run: export HOTLINE_GONE_SPACING ?= 1m
 # Notices to one provider within a minute go as one e-mail (production default: 5 minutes).
 run: export HOTLINE_NOTICE_GROUP_WINDOW ?= 1m
+# Notices and answer links name the address this serves (unless HOTLINE_PUBLIC_URL is given).
+run: export HOTLINE_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_data --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py demo_data --base-url $(HOTLINE_PUBLIC_URL)
 	@rm -f var/sandbox/ready; $(PY) -m sandbox --dir var/sandbox serve & sandbox=$$!; \
 	  for i in $$(seq 100); do [ -f var/sandbox/ready ] && break; sleep 0.1; done; \
 	  bin/keep-running $(VENV)/bin/celery -A config worker --beat -Q celery --loglevel=INFO \

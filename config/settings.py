@@ -93,11 +93,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in throttling (django-axes): 5 failures for one user name, or from one address, lock
-# it for an hour. Only staff sign in: reporters never do, so no reporter address is kept.
-AXES_FAILURE_LIMIT = env.int("HOTLINE_LOGIN_FAILURE_LIMIT", default=5)
+# Sign-in throttling (django-axes, hotline/login_lockout.py): failures lock a user name and
+# address pair after 5, a user name alone (from any addresses) after 20, an address alone
+# (whatever the names) after 50, for an hour. Only staff sign in: reporters never do, so no
+# reporter address is kept.
+HOTLINE_LOGIN_FAILURE_LIMIT = env.int("HOTLINE_LOGIN_FAILURE_LIMIT", default=5)
+HOTLINE_LOGIN_USERNAME_FAILURE_LIMIT = env.int("HOTLINE_LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+HOTLINE_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("HOTLINE_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = "hotline.login_lockout.failure_limit"
+AXES_LOCKOUT_CALLABLE = "hotline.login_lockout.lockout_response"
 AXES_COOLOFF_TIME = env.float("HOTLINE_LOGIN_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful sign-ins are not logged
 AXES_IPWARE_PROXY_COUNT = env.int("HOTLINE_NUM_PROXIES", default=0)
@@ -238,8 +244,11 @@ if PRODUCTION:
 HOTLINE_ORG_NAME = env.str("HOTLINE_ORG_NAME", default="Hotline (development)")
 HOTLINE_ORG_EMAIL = env.str("HOTLINE_ORG_EMAIL", default="reports@hotline.example.org")
 HOTLINE_ORG_DOMAIN = env.str("HOTLINE_ORG_DOMAIN", default="hotline.example.org")
+# Whom staff ask when something stops them (the sign-in lockout page names it).
+HOTLINE_STAFF_HELP = env.str("HOTLINE_STAFF_HELP", default=HOTLINE_ORG_EMAIL)
 HOTLINE_COUNTRY = env.str("HOTLINE_COUNTRY", default="NL").upper()
-# Where providers reach the API (named in notices).
+# Where providers reach the API (named in notices). The default is runserver's own address;
+# `make run HOST=… PORT=…` sets it to the address it serves.
 HOTLINE_PUBLIC_URL = env.str("HOTLINE_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A newer Public Suffix List than the pinned package's, if this file exists (hotline/domains.py).
 HOTLINE_PUBLIC_SUFFIX_FILE = Path(

@@ -5,11 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hotline.views import healthz, healthz_live, public_language_set
 from reports.dashboard import sla_dashboard
-from reports.views import clock_healthz, notice_answer_page, report_form, report_status
+from reports.views import (
+    clock_healthz,
+    notice_answer_page,
+    report_form,
+    report_received,
+    report_status,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="report-form", permanent=False)),
     path("report/", report_form, name="report-form"),
+    path("report/received/", report_received, name="report-received"),
     path("report/status/", report_status, name="report-status"),
     # In place of django.conf.urls.i18n's set_language: the same view, public languages only.
     path("i18n/setlang/", public_language_set, name="set_language"),

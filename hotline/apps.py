@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.functional import lazy
 
 from hotline.roles import GRANTS, roles_sync
 
@@ -16,6 +17,10 @@ class HotlineConfig(AppConfig):
         from hotline import languages, policy, schema  # noqa: F401  (the checks, the extensions)
 
         post_migrate.connect(roles_sync, dispatch_uid="hotline.roles_sync")
+
+        # The admin says whose it is (read at each page, so a changed setting shows at once).
+        org_name = lazy(lambda: settings.HOTLINE_ORG_NAME, str)()
+        admin.site.site_header = admin.site.site_title = org_name
 
         if settings.HOTLINE_REQUIRE_2FA:
             from django_otp.admin import OTPAdminSite

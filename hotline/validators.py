@@ -17,9 +17,18 @@ from hotline.url import canonicalize
 COUNTRY_CODE_MESSAGE = _("Use an assigned two-letter ISO 3166-1 country code, e.g. NL.")
 
 
+def _user_assigned(code: str) -> bool:
+    """ISO 3166-1 leaves AA, QM-QZ, XA-XZ and ZZ to its users: they name no country, though
+    some lists carry one (XK)."""
+    return code in ("AA", "ZZ") or code[0] == "X" or (code[0] == "Q" and code[1] >= "M")
+
+
+ASSIGNED_COUNTRY_CODES = frozenset(code for code in countries_by_alpha2 if not _user_assigned(code))
+
+
 def validate_country_code(value) -> None:
     """Model and form validator: the code exactly as stored."""
-    if not isinstance(value, str) or value not in countries_by_alpha2:
+    if not isinstance(value, str) or value not in ASSIGNED_COUNTRY_CODES:
         raise ValidationError(COUNTRY_CODE_MESSAGE, code="country_code", params={"value": value})
 
 

@@ -17,21 +17,56 @@ from reports.sla.charts import sla_charts
 from reports.sla.figures import GROUPS, VERIFICATION_NOTES, sla_report
 from reports.sla.period import EmptyPeriod, Period, six_months_to_date
 from reports.sla.render import COLUMNS
+from reports.sla.words import FIGURES, GROUP_HEADINGS, HOTLINE_FIGURES, figure_in_words
+
+
+class TypedDateField(forms.DateField):
+    """A date whose error says what was typed and how to write it."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Enter a valid date as YYYY-MM-DD: %(typed)s is not one.",
+                code="invalid",
+                params={"typed": value},
+            ) from None
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (exclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    """The API's query names, `from` and `to` (the dashboard's old `start` and `end` are read
+    as their aliases)."""
+
+    ALIASES = {"start": "from", "end": "to"}
+
     group_by = forms.ChoiceField(
         choices=[(g, g) for g in GROUPS], initial="provider", required=False
     )
 
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for old, new in self.ALIASES.items():
+                if old in data and new not in data:
+                    data[new] = data[old]
+        super().__init__(data, **kwargs)
+        date = forms.DateInput(attrs={"type": "date"})
+        self.fields = {
+            "from": TypedDateField(label="From", widget=date, required=False),
+            "to": TypedDateField(label="To (exclusive)", widget=date, required=False),
+            **self.fields,
+        }
+
     def clean(self):
         data = super().clean()
         data["group_by"] = data.get("group_by") or "provider"  # a link with dates only
-        if data.get("start") and data.get("end"):
+        if "from" in data and "to" in data:  # both typed as dates, or left empty
+            default = _default_period()
+            data["from"] = data["from"] or default["from"]
+            data["to"] = data["to"] or default["to"]
             try:
-                data["period"] = Period.from_dates(data["start"], data["end"])
+                data["period"] = Period.from_dates(data["from"], data["to"])
             except EmptyPeriod:
                 raise forms.ValidationError("'To' must be after 'From'.") from None
         return data
@@ -40,8 +75,8 @@ class PeriodForm(forms.Form):
 def _default_period() -> dict:
     start, end = six_months_to_date()
     return {
-        "start": start,
-        "end": end,
+        "from": start,
+        "to": end,
         "group_by": "provider",
         "period": Period.from_dates(start, end),
     }
@@ -70,26 +105,35 @@ def sla_dashboard(request):
     if not request.user.has_perm("reports.view_sla"):
         raise PermissionDenied
     form = PeriodForm(request.GET or None, initial=_default_period())
-    params = form.cleaned_data if form.is_valid() else _default_period()
+    context = {**admin.site.each_context(request), "title": "SLA compliance", "form": form}
+    if form.is_bound and not form.is_valid():
+        # What was typed stays in the form with what is wrong; no other period's figures.
+        return render(request, "admin/sla_dashboard.html", context, status=400)
+    params = form.cleaned_data if form.is_bound else _default_period()
     period = params["period"]
     report = sla_report(period, params["group_by"])
     query = urlencode(
         {
-            "from": params["start"].isoformat(),
-            "to": params["end"].isoformat(),
+            "from": params["from"].isoformat(),
+            "to": params["to"].isoformat(),
             "group_by": params["group_by"],
             "format": "csv",
         }
     )
-    context = {
-        **admin.site.each_context(request),
-        "title": "SLA compliance",
-        "form": form,
+    context |= {
         "report": report,
         "verification_note": VERIFICATION_NOTES[report["verification"]],
         "evidence": removal_evidence(report),
-        "columns": COLUMNS,
-        "rows": [[row[name] for name in COLUMNS] for row in report["groups"]],
+        "headings": [GROUP_HEADINGS[report["group_by"]], *(FIGURES[n][0] for n in COLUMNS[1:])],
+        "rows": [
+            [row["group"], *(figure_in_words(n, row[n]) for n in COLUMNS[1:])]
+            for row in report["groups"]
+        ],
+        "hotline": [
+            (HOTLINE_FIGURES[name][0], figure_in_words(name, value))
+            for name, value in report["hotline"].items()
+        ],
+        "definitions": [*(FIGURES[n] for n in COLUMNS[1:]), *HOTLINE_FIGURES.values()],
         "charts": sla_charts(period, report),
         "csv_url": f"{reverse('api:sla')}?{query}",
     }

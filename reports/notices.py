@@ -157,6 +157,9 @@ def _entry(item: MessageItem, at) -> dict:
             else ""
         ),
         "deadline": deadline,
+        # The repeat's own number (its item's), not the notice's count at sending, which a
+        # later repeat may have moved on.
+        "repeat_number": item.attempt if item.kind == Kind.REPEAT else None,
         "deadline_utc": _utc(deadline) if deadline else "",
         "sent_utc": _utc(notice.handed_off_at) if notice.handed_off_at else "",
         "contested_utc": _utc(notice.removal_contested_at) if notice.removal_contested_at else "",

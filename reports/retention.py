@@ -4,6 +4,7 @@ stays in its audit event, and the notice keeps the verified times). Figures and 
 chain do not use them, so both stay valid."""
 
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
@@ -62,3 +63,9 @@ def checks_erase() -> int:
             return erased
         RemovalCheck.objects.filter(pk__in=batch).delete()
         erased += len(batch)
+
+
+def sessions_erase() -> None:
+    """Expired sessions go, and with them the secret of an answer page never fetched (the
+    public form keeps it in the session for that one page)."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -24,6 +24,7 @@ def outbox_drain() -> str:
 
 @shared_task(ignore_result=True)
 def personal_data_erase() -> int:
+    retention.sessions_erase()
     return retention.personal_data_erase() + retention.checks_erase()
 
 

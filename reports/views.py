@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -35,6 +36,13 @@ from reports.selectors.answer_page import answer_link_find, answer_link_notice, 
 from reports.selectors.clock import clock_health
 from reports.selectors.reporter import report_status_for_reporter
 from reports.workflow import NoticeClosed
+
+# The session key under which a filed report's reference and secret wait for their one answer.
+RECEIVED_SESSION_KEY = "report_received"
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303  # the answer page is fetched with GET, whatever filed the report
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,13 +70,23 @@ def report_form(request):
                 for message in messages:
                     form.add_error(field, message)
         else:
-            return render(
-                request,
-                "reports/report_received.html",
-                {"reference": result.report.reference, "tracking_secret": result.tracking_secret},
-                status=201,
-            )
+            # Post, redirect, get: a reload of the answer files nothing again. The secret waits
+            # in the (server-side) session for that one answer, never in the redirect's URL.
+            request.session[RECEIVED_SESSION_KEY] = {
+                "reference": result.report.reference,
+                "tracking_secret": result.tracking_secret,
+            }
+            return HttpResponseSeeOther(reverse("report-received"))
     return render(request, "reports/report_form.html", {"form": form}, status=400)
+
+
+@never_cache
+@require_GET
+@in_public_language
+def report_received(request):
+    """The answer to a report, shown once: a reload says it was shown and shows nothing."""
+    received = request.session.pop(RECEIVED_SESSION_KEY, None)
+    return render(request, "reports/report_received.html", {"received": received})
 
 
 @never_cache
@@ -80,12 +98,15 @@ def report_status(request):
     if request.method == "GET":
         return render(request, "reports/report_status.html", {"form": ReporterStatusForm()})
     form = ReporterStatusForm(request.POST)
-    if not ReportStatusThrottle().allow_request(request, None):
+    throttle = ReportStatusThrottle()
+    if not throttle.allow_request(request, None):
         form.add_error(
             None,
             _("Too many look-ups from your connection just now. Please try again in a minute."),
         )
-        return render(request, "reports/report_status.html", {"form": form}, status=429)
+        response = render(request, "reports/report_status.html", {"form": form}, status=429)
+        response["Retry-After"] = str(math.ceil(throttle.wait() or 1))  # as the API says
+        return response
     if form.is_valid():
         found = report_status_for_reporter(
             reference=form.cleaned_data["reference"], secret=form.cleaned_data["tracking_secret"]

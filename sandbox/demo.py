@@ -10,6 +10,9 @@ documentation ranges (`make run` serves them with ``python -m sandbox serve``).
   notices by signed webhook as well as by e-mail;
 - photos.unlisted.example: a host nobody knows: RDAP names its network's holder and abuse
   address, which becomes a candidate for a supervisor to approve.
+- img.by-address.example (``ADDRESS_DEMO_HOST``): no domain, rule or platform names it; its
+  address is in Example Images BV's network, so the suggestion comes by address alone (a URL
+  naming the address itself is refused at intake: documentation ranges are not public).
 
 ``python -m sandbox move photos.unlisted.example 198.51.100.77`` moves a host (here into Example
 Images BV's network), as a host moving between providers does.
@@ -42,7 +45,9 @@ HOSTS = {
     "edge.cdn.example.net": {"A": ["192.0.2.80"]},
     "photos.unlisted.example": {"A": ["203.0.113.25"]},
     "files.voorbeeld-hosting.example": {"A": ["203.0.113.90"]},
+    "img.by-address.example": {"A": ["198.51.100.40"]},
 }
+ADDRESS_DEMO_HOST = "img.by-address.example"
 # Where the demo's webhook provider receives notices (https://198.51.100.200/): HOTLINE_SANDBOX
 # routes its ports 80 and 443 to the sandbox's webhook receiver, not to the web host.
 WEBHOOK_ADDRESS = "198.51.100.200"

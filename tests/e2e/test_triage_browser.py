@@ -281,7 +281,10 @@ def test_the_public_form_files_a_report_from_a_real_browser(live_server, browser
         page.get_by_role("button", name="Send report").click()
     assert "your report was received" in page.title()
     assert re.search(r"\bHL-[0-9A-Z]{4}-[0-9A-Z]{4}\b", page.locator("body").inner_text())
+    assert page.url == f"{origin}/report/received/"  # post, redirect, get
     watched.shot("received")
+    page.reload()  # files nothing again, and the secret is not shown twice
+    assert "were shown once" in page.locator("h1").inner_text()
     watched.assert_stayed_home(origin, {"uploads.example.com"})
 
 

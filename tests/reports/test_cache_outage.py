@@ -95,7 +95,7 @@ def test_the_form_stores_the_report_and_shares_the_fallback_limit(cache_down, th
     forms = [form_post(client, f"https://f{n}.example.com/") for n in range(3)]
 
     assert api.status_code == 201
-    assert [form.status_code for form in forms] == [201, 201, 429]
+    assert [form.status_code for form in forms] == [303, 303, 429]
     assert "try again" in forms[-1].content.decode().lower()
     assert Report.objects.count() == 3
 

@@ -31,8 +31,8 @@ def test_submitting_shows_reference_and_secret_once(client):
     response = post_form(
         client, {"url": "https://images.example.com/x", "description": "on the second row"}
     )
-    assert response.status_code == 201
-    page = response.content.decode()
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).content.decode()
     report = Report.objects.get()
     assert report.reference in page
     assert report.channel == "web"
@@ -68,7 +68,7 @@ def test_form_shares_the_public_throttle(client, monkeypatch):
         "/api/v1/reports/", {"url": "https://example.com/0"}, content_type="application/json"
     )
     assert api.status_code == 201
-    assert post_form(client, {"url": "https://example.com/1"}).status_code == 201
+    assert post_form(client, {"url": "https://example.com/1"}).status_code == 303
     response = post_form(client, {"url": "https://example.com/late"})
     assert response.status_code == 429
     assert "try again" in response.content.decode().lower()

@@ -133,7 +133,11 @@ def test_the_exact_url_is_never_a_link_an_image_or_a_preview(sent):
     for notice in notices:
         host = notice.report.host
         assert [link for link in links if host in link] == []
-    assert set(re.findall(r'href="([^"]*)"', page)) == {"mailto:reports@hotline.example.org"}
+    # The hotline's address, and its favicon (a static file of this site, not a link to follow).
+    assert set(re.findall(r'href="([^"]*)"', page)) == {
+        "mailto:reports@hotline.example.org",
+        "/static/hotline/favicon.svg",
+    }
 
 
 def test_the_page_is_private_to_its_url(sent):

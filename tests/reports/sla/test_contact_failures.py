@@ -206,7 +206,7 @@ def test_the_api_csv_command_and_dashboard_show_the_contact_failures():
             (ALPHA, "2", "2"),
             (DELTA, "1", "0"),
         ]
-    assert '<th scope="col">contact_failures</th>' in page
+    assert '<th scope="col">Contact failures</th>' in page
 
 
 @pytest.mark.usefixtures("deliveries")

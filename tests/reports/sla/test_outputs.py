@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from reports.sla.figures import sla_report
 from reports.sla.render import COLUMNS, CSV_COLUMNS, sla_csv, sla_markdown
+from reports.sla.words import FIGURES, HOTLINE_FIGURES, figure_in_words
 from tests.reports.sla.support import (
     ALPHA,
     API,
@@ -183,9 +184,16 @@ def test_dashboard_shows_the_same_figures_as_inline_svg(dataset, queried, subtes
             assert response.status_code == 200
             html = response.content.decode()
             _evidence, groups, hotline = dashboard_tables(html)
-            assert groups[0] == COLUMNS
-            assert groups[1:] == [[cell(v) for v in row.values()] for row in EXPECTED[group_by]]
-            assert hotline == [[name, cell(value)] for name, value in EXPECTED_HOTLINE.items()]
+            # In words and units (test_dashboard_words.py checks the wording itself).
+            assert groups[0][1:] == [FIGURES[name][0] for name in COLUMNS[1:]]
+            assert groups[1:] == [
+                [row["group"], *(figure_in_words(n, row[n]) for n in COLUMNS[1:])]
+                for row in EXPECTED[group_by]
+            ]
+            assert hotline == [
+                [HOTLINE_FIGURES[name][0], figure_in_words(name, value)]
+                for name, value in EXPECTED_HOTLINE.items()
+            ]
             # The export button: the same period and grouping, as CSV.
             link = re.search(r'href="(/api/v1/sla/\?[^"]+)"', html).group(1).replace("&amp;", "&")
             assert link == f"{API}?{QUERY}&group_by={group_by}&format=csv"
@@ -232,8 +240,8 @@ def test_dashboard_with_no_parameters_shows_a_default_period(queried):
     # The last six months including this one: July to December 2026 (to tomorrow, exclusive).
     assert "Notices sent from 2026-07-01 to 2026-12-02" in html
     assert html.count("No notices in this period.") == 5  # four charts and the table
-    # A period the form refuses is said so, next to the default period's figures.
+    # A period the form refuses is said so, with what was typed (test_dashboard_words.py).
     html = login("supervisor").get(f"{DASHBOARD}?start=2026-11-01&end=2026-08-01").content
     assert "&#x27;To&#x27; must be after &#x27;From&#x27;." in html.decode()
     html = login("supervisor").get(f"{DASHBOARD}?start=2026-02-30&end=2026-08-01").content
-    assert 'class="errornote">Enter a valid date.' in html.decode()
+    assert 'class="errornote">Enter a valid date as YYYY-MM-DD: 2026-02-30' in html.decode()
