@@ -643,6 +643,8 @@ class Hold(models.Model):
 # A notice that has not ended: at most one per report.
 # An undeliverable notice still holds its report (the analysts find another contact or channel).
 RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "undeliverable", "open", "overdue")
+# Handed over (or being handed over) to the provider: the hotline waits for the removal.
+CLOCK_RUNNING_NOTICE_STATUSES = ("delivering", "open", "overdue")
 # A notice the provider has been handed and may answer (acknowledge, removed, dispute).
 ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
 
@@ -775,6 +777,12 @@ class Notice(models.Model):
             # The "scheduled" and "disputed" queues find their reports through these (small).
             models.Index(
                 fields=["report"], condition=Q(status="scheduled"), name="notice_scheduled_idx"
+            ),
+            # The "due within 4 h" and "awaiting removal" queues: the notices whose clock runs.
+            models.Index(
+                fields=["deadline_at", "report"],
+                condition=Q(status__in=CLOCK_RUNNING_NOTICE_STATUSES),
+                name="notice_clock_running_idx",
             ),
             models.Index(
                 fields=["report"],
