@@ -2,9 +2,13 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.times import hotline_zone
+
 PARTNER_INTAKE_PATH = "/api/v1/partner/"
+ADMIN_PATH = "/admin/"
 
 
 def _refusal(request, status: int, message: str) -> HttpResponse:
@@ -51,3 +55,17 @@ class RefuseMaterialMiddleware:
                 % {"length": length, "cap": cap},
             )
         return self.get_response(request)
+
+
+class AdminTimeZoneMiddleware:
+    """Staff pages of the admin in the hotline's zone (HOTLINE_TIME_ZONE): what they show, and
+    what a date field typed in means. Everything else (storage, e-mails, the API) stays UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(ADMIN_PATH):
+            return self.get_response(request)
+        with timezone.override(hotline_zone()):
+            return self.get_response(request)

@@ -1,0 +1,56 @@
+"""Times as the staff read them: in the hotline's zone (HOTLINE_TIME_ZONE), saying that zone,
+with UTC on hover; and lengths of time in days, hours and minutes.
+
+Storage, e-mails to providers and the API stay in UTC; only what the admin shows is local.
+"""
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+
+def hotline_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.HOTLINE_TIME_ZONE)
+
+
+def local_text(moment: datetime) -> str:
+    """``2 Dec 14:00 CET``: the hotline's zone, the year only when it is not this one."""
+    local = moment.astimezone(hotline_zone())
+    year = "" if local.year == timezone.now().astimezone(hotline_zone()).year else " Y"
+    return dateformat.format(local, f"j M{year} H:i T")
+
+
+def utc_text(moment: datetime) -> str:
+    """``2026-12-02 13:00 UTC``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def time_html(moment: datetime | None) -> SafeString | str:
+    """The local time, its UTC on hover (and for machines in ``datetime``); "—" for none."""
+    if moment is None:
+        return "—"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.astimezone(UTC).isoformat(timespec="seconds"),
+        utc_text(moment),
+        local_text(moment),
+    )
+
+
+def duration_text(length: timedelta) -> str:
+    """``1 d 3 h``, ``5 h 20 min``, ``12 min`` (rounded down to the minute; no sign)."""
+    minutes = int(abs(length.total_seconds())) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
