@@ -79,7 +79,8 @@ def _provider(event: Event, notices: dict[int, Notice]) -> str:
 
 
 def _label(choices, value) -> str:
-    return str(dict(choices.choices).get(value, value)) if value else ""
+    """The choice's label without its explanation: "baseline", not "baseline (illegal ...)"."""
+    return str(dict(choices.choices).get(value, value)).split(" (")[0] if value else ""
 
 
 def _channel(event: Event) -> str:
