@@ -4,6 +4,7 @@ with UTC on hover; and lengths of time in days, hours and minutes.
 Storage, e-mails to providers and the API stay in UTC; only what the admin shows is local.
 """
 
+import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -42,15 +43,38 @@ def time_html(moment: datetime | None) -> SafeString | str:
     )
 
 
+def short_time_html(moment: datetime | None) -> SafeString | str:
+    """For a list's narrow column: today's time (``10:00 CET``), else the day (``2 Dec``); the
+    whole time and its UTC on hover."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(hotline_zone())
+    today = timezone.now().astimezone(hotline_zone()).date()
+    if local.date() == today:
+        shown = dateformat.format(local, "H:i T")
+    else:
+        shown = dateformat.format(local, "j M" if local.year == today.year else "j M Y")
+    return format_html(
+        '<time datetime="{}" title="{} ({})">{}</time>',
+        moment.astimezone(UTC).isoformat(timespec="seconds"),
+        local_text(moment),
+        utc_text(moment),
+        shown,
+    )
+
+
 def duration_text(length: timedelta) -> str:
-    """``1 d 3 h``, ``5 h 20 min``, ``12 min`` (rounded down to the minute; no sign)."""
+    """``1 d 3 h``, ``5 h 20 min``, ``12 min`` (rounded down to the minute; no sign). A number
+    and its unit are joined by a no-break space: a narrow column wraps between them only."""
     minutes = int(abs(length.total_seconds())) // 60
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    if hours and minutes:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if hours:
-        return _("%(hours)d h") % {"hours": hours}
-    return _("%(minutes)d min") % {"minutes": minutes}
+        text = _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    elif hours and minutes:
+        text = _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    elif hours:
+        text = _("%(hours)d h") % {"hours": hours}
+    else:
+        text = _("%(minutes)d min") % {"minutes": minutes}
+    return re.sub(r"(\d) ", "\\1\u00a0", text)

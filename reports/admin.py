@@ -22,7 +22,7 @@ from hotline.errors import DomainError
 from hotline.models import Provider
 from hotline.pagination import EstimatedCountPaginator
 from hotline.provider_tools import provider_tool_register
-from hotline.times import duration_text, local_text, time_html, utc_text
+from hotline.times import duration_text, local_text, short_time_html, time_html, utc_text
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
 from reports.models import (
@@ -290,7 +290,7 @@ class ReportAdmin(admin.ModelAdmin):
         "category_shown",
         "status",
         "deadline_left",
-        "assigned_to",
+        "analyst",
         "received_shown",
     )
     list_display_links = ("reference_shown",)
@@ -411,13 +411,19 @@ class ReportAdmin(admin.ModelAdmin):
     def deadline_left(self, obj):
         return deadline_left(obj.running_deadline)
 
+    @admin.display(description=_("analyst"), ordering="assigned_to__username")
+    def analyst(self, obj):
+        return obj.assigned_to.get_username() if obj.assigned_to else "—"
+
     @admin.display(description=_("received"), ordering="received_at")
     def received_shown(self, obj):
-        return time_html(obj.received_at)
+        return short_time_html(obj.received_at)
 
     @admin.display(description=_("URL (defanged)"), ordering="canonical_url")
     def url_defanged(self, obj):
-        return _defanged(obj.canonical_url)
+        # In the list two lines of it at most (report-list.css); the whole of it on hover.
+        shown = defang(obj.canonical_url)
+        return format_html('<code class="defanged-url" title="{}">{}</code>', shown, shown)
 
     @admin.display(description=_("URL as submitted (defanged)"))
     def submitted_url_defanged(self, obj):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from reports.models import Hold, Notice
+from reports.models import Hold, Notice, Report
 from tests.reports.factories import (
     ActionableReportFactory,
     AgencyFactory,
@@ -101,9 +101,10 @@ def test_the_new_queues_show_their_counts_on_the_list_and_the_admin_index(ann, c
 def test_time_left_is_written_in_days_and_hours(ann, cases):
     text = page(ann, LIST)
 
-    assert ">1 d 3 h<" in row_of(text, cases["due_in_27h"])
-    assert ">2 h<" in row_of(text, cases["due_in_2h"])
-    assert "overdue by 2 h" in row_of(text, cases["overdue_2h"])
+    # A number and its unit stay together (a no-break space) when the column wraps.
+    assert ">1\u00a0d 3\u00a0h<" in row_of(text, cases["due_in_27h"])
+    assert ">2\u00a0h<" in row_of(text, cases["due_in_2h"])
+    assert "overdue by 2\u00a0h" in row_of(text, cases["overdue_2h"])
 
 
 def test_time_left_sorts_soonest_first_with_no_deadline_last(ann, cases):
@@ -124,6 +125,17 @@ def test_a_row_shows_its_reference_unbroken_its_provider_its_category_and_a_shor
     assert f'<span class="reference">{report.reference}</span>' in row
     assert report.provider.name in row
     assert ">A1<" in row
-    # Received now: 10:00 in Amsterdam, its UTC on hover; the year only when it is not this one.
-    assert '<time datetime="2026-12-02T09:00:00+00:00" title="2026-12-02 09:00 UTC">' in row
-    assert ">2 Dec 10:00 CET</time>" in row
+    # Received today: its time in Amsterdam; the day and UTC on hover.
+    assert (
+        '<time datetime="2026-12-02T09:00:00+00:00"'
+        ' title="2 Dec 10:00 CET (2026-12-02 09:00 UTC)">10:00 CET</time>'
+    ) in row
+
+
+def test_an_earlier_day_is_shown_as_the_day_alone(ann, cases):
+    earlier = cases["no_notice"]
+    Report.objects.filter(pk=earlier.pk).update(received_at=NOW - timedelta(days=3))
+
+    row = row_of(page(ann, LIST), earlier)
+
+    assert 'title="29 Nov 10:00 CET (2026-11-29 09:00 UTC)">29 Nov</time>' in row
