@@ -22,6 +22,10 @@ from reports.models import (
 from reports.models import ReportStatus as S
 
 DUE_SOON = timedelta(hours=4)
+# The report's statuses while its notice runs and it is not held. Stated beside the notice's
+# condition, so that the planner counts from the report's status index and a hash of the
+# running clocks, not a lookup per notice (tens of milliseconds at a million reports).
+NOTICE_RUNS = (S.TAKEDOWN_REQUESTED, S.OVERDUE)
 
 
 def _clock_running_notices() -> QuerySet:
@@ -59,12 +63,12 @@ QUEUES = {
     # The provider has the notice and its clock runs (not held): the hotline waits for removal.
     "awaiting_removal": (
         _("Awaiting removal"),
-        lambda request: ~Q(status=S.ON_HOLD) & Q(Exists(_clock_running_notices())),
+        lambda request: Q(status__in=NOTICE_RUNS) & Q(Exists(_clock_running_notices())),
     ),
     "due_soon": (
         _("Due within 4 h"),
         lambda request: (
-            ~Q(status=S.ON_HOLD)
+            Q(status__in=NOTICE_RUNS)
             & Q(
                 Exists(
                     _clock_running_notices().filter(
