@@ -32,8 +32,9 @@ def utc_text(moment: datetime) -> str:
 
 
 def time_html(moment: datetime | None) -> SafeString | str:
-    """The local time, its UTC on hover (and for machines in ``datetime``); "—" for none."""
-    if moment is None:
+    """The local time, its UTC on hover (and for machines in ``datetime``); "—" for none (or
+    for the empty string a template gives for a missing value)."""
+    if not moment:
         return "—"
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
@@ -46,7 +47,7 @@ def time_html(moment: datetime | None) -> SafeString | str:
 def short_time_html(moment: datetime | None) -> SafeString | str:
     """For a list's narrow column: today's time (``10:00 CET``), else the day (``2 Dec``); the
     whole time and its UTC on hover."""
-    if moment is None:
+    if not moment:
         return "—"
     local = moment.astimezone(hotline_zone())
     today = timezone.now().astimezone(hotline_zone()).date()
