@@ -12,9 +12,11 @@ requires), with the project's production settings (DEBUG off, cached templates, 
 files) and django-axes off for this process:
 
 - the admin index (with its queue counts), the report list unfiltered and each queue
-  (``?queue=...``, every key of ``reports.selectors.queues.QUEUES``), a search by reference and
-  one by host, and the report page of an overdue report with two notices, its events, an
-  escalation and a hold.
+  (``?queue=...``, every key of ``reports.selectors.queues.QUEUES``), searches as analysts paste
+  them: a reference, a part of one ("01-23"), the report's URL defanged, its host, the host's
+  parent domain with its subdomains (about 1,000 reports) and its registrable domain
+  (``example.net``: every report), and the report page of an overdue report with two notices,
+  its events, an escalation and a hold.
 
 Per page: p50 and p99 of the server time over BENCH_REQUESTS requests (after three warm-ups),
 and the SQL queries of one more request (``CaptureQueriesContext``). No count may grow from the
@@ -183,8 +185,8 @@ def load(database: Database, size: int, params: dict) -> dict:
         vacuumed = vacuum_analyze(conn, VACUUMED)
         sizes = queue_sizes(conn)
         report_id = showcase(conn)
-        reference, host = conn.execute(
-            "SELECT reference, host FROM reports_report WHERE id = %s", (report_id,)
+        reference, host, url = conn.execute(
+            "SELECT reference, host, canonical_url FROM reports_report WHERE id = %s", (report_id,)
         ).fetchone()
         same_host = conn.execute(
             "SELECT count(*) FROM reports_report WHERE host = %s", (host,)
@@ -199,7 +201,7 @@ def load(database: Database, size: int, params: dict) -> dict:
         + f"\n  report page: {reference} (id {report_id}); its host has {same_host} reports",
         flush=True,
     )
-    return {"id": report_id, "reference": reference, "host": host}
+    return {"id": report_id, "reference": reference, "host": host, "url": url}
 
 
 def pages_for(case: dict) -> list[Page]:
@@ -211,9 +213,22 @@ def pages_for(case: dict) -> list[Page]:
         Page("report list", listing, 'id="result_list"'),
     ]
     pages += [Page(f"queue {name}", f"{listing}?queue={name}", "changelist") for name in QUEUES]
+    from urllib.parse import quote
+
+    from hotline.domains import registrable_domain
+    from hotline.url import defang
+
+    # HL-0001-2345 -> "01-23": a part across the dash, lower case, as an analyst might type it.
+    part = f"{case['reference'][5:7]}-{case['reference'][8:10]}".lower()
+    parent = case["host"].split(".", 1)[1]  # host7.example.net: its subdomains, ~1,000 reports
+    found = 'id="result_list"'
     pages += [
         Page("search: reference", f"{listing}?q={case['reference']}", case["reference"]),
+        Page("search: ref. part", f"{listing}?q={part}", found),
+        Page("search: pasted URL", f"{listing}?q={quote(defang(case['url']))}", case["reference"]),
         Page("search: host", f"{listing}?q={case['host']}", case["reference"]),
+        Page("search: domain", f"{listing}?q={parent}", found),
+        Page("search: registrable", f"{listing}?q={registrable_domain(case['host'])}", found),
         Page("report page", f"{listing}{case['id']}/change/", case["reference"]),
     ]
     return pages

@@ -5,6 +5,7 @@ The embedded default needs no other server: SQLite and Celery's filesystem trans
 ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hotline.middleware.AdminTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -198,9 +200,19 @@ LANGUAGES = [
 HOTLINE_PUBLIC_LANGUAGES = ["en", "nl"]
 # The catalogues (.po and the committed .mo) live in the repository: `make messages`.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Stored, e-mailed and served by the API in UTC; staff admin pages show and read times in the
+# hotline's own zone (hotline.middleware.AdminTimeZoneMiddleware), each time saying its zone.
 TIME_ZONE = "UTC"
+HOTLINE_TIME_ZONE = env.str("HOTLINE_TIME_ZONE", default="Europe/Amsterdam")
+try:
+    zoneinfo.ZoneInfo(HOTLINE_TIME_ZONE)
+except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(
+        f"HOTLINE_TIME_ZONE={HOTLINE_TIME_ZONE!r}: not an IANA time zone (e.g. Europe/Amsterdam)."
+    ) from None
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))

@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hotline.times import hotline_zone
 
 # Paths whose bodies have a cap of their own, and the setting that holds it; everything else
 # has HOTLINE_MAX_BODY_BYTES.
@@ -18,6 +21,9 @@ def body_cap(path: str) -> int:
         if path.startswith(prefix):
             return getattr(settings, setting)
     return settings.HOTLINE_MAX_BODY_BYTES
+
+
+ADMIN_PATH = "/admin/"
 
 
 def _refusal(request, status: int, message: str) -> HttpResponse:
@@ -60,3 +66,17 @@ class RefuseMaterialMiddleware:
                 % {"length": length, "cap": cap},
             )
         return self.get_response(request)
+
+
+class AdminTimeZoneMiddleware:
+    """Staff pages of the admin in the hotline's zone (HOTLINE_TIME_ZONE): what they show, and
+    what a date field typed in means. Everything else (storage, e-mails, the API) stays UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(ADMIN_PATH):
+            return self.get_response(request)
+        with timezone.override(hotline_zone()):
+            return self.get_response(request)

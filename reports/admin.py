@@ -4,11 +4,13 @@ URLs are shown defanged as text, never as links, images or previews; the exact U
 reachable through the copy button, for pasting into the analyst's isolated viewing setup.
 """
 
+import json
 from datetime import UTC
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,6 +28,7 @@ from hotline.models import Provider
 from hotline.pagination import EstimatedCountPaginator
 from hotline.provider_tools import provider_tool_register
 from hotline.selectors import host_rules_for_host
+from hotline.times import duration_text, local_text, short_time_html, time_html, utc_text
 from hotline.url import defang
 from reports import forms, hosting, outbox, workflow
 from reports.admin_bulk import BulkAdminMixin
@@ -58,6 +61,7 @@ from reports.selectors.report_page import (
     transition_can_succeed,
     triage_box,
 )
+from reports.timeline import event_sentence
 from reports.workflow.steps import FORWARD, NOTIFY
 
 # Transition name -> (form for its inputs, or None; workflow function).
@@ -98,19 +102,23 @@ def time_left(notice: Notice):
 
 
 def deadline_left(deadline):
-    """Time to the deadline as text, red when it has passed."""
+    """Time to the deadline in days and hours ("1 d 3 h"), red when it has passed; the
+    deadline itself on hover."""
     if deadline is None:
         return "—"
-    return duration_left(deadline - timezone.now())
+    title = f"{local_text(deadline)} ({utc_text(deadline)})"
+    return duration_left(deadline - timezone.now(), title=title)
 
 
-def duration_left(left):
-    seconds = int(left.total_seconds())
-    hours, rest = divmod(abs(seconds), 3600)
-    text = f"{hours}h {rest // 60:02d}m"
-    if seconds < 0:
-        return format_html('<strong style="color:#ba2121">overdue by {}</strong>', text)
-    return text
+def duration_left(left, *, title: str = ""):
+    """A time left in days and hours, red and "overdue by" when it has passed."""
+    if left.total_seconds() < 0:
+        return format_html(
+            '<strong class="overdue" title="{}">{}</strong>',
+            title,
+            _("overdue by %(length)s") % {"length": duration_text(left)},
+        )
+    return format_html('<span title="{}">{}</span>', title, duration_text(left))
 
 
 def _defanged(url: str):
@@ -134,11 +142,45 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class EventInline(ReadOnlyInline):
+    """The timeline as sentences (reports/timeline.py); what was recorded stays one click away."""
+
     model = Event
+    related = ("report",)  # each row's title names it
     verbose_name_plural = _("timeline")
-    fields = ("at", "verb", "from_status", "to_status", "actor_label", "data")
+    fields = ("when", "what", "status_change", "recorded")
     readonly_fields = fields
     ordering = ("id",)
+    _notices: dict[int, Notice] | None = None  # the report's, by id: read once per page
+
+    def notices(self, report_id: int) -> dict[int, Notice]:
+        if self._notices is None:
+            found = Notice.objects.filter(report_id=report_id).select_related("provider")
+            self._notices = {notice.pk: notice for notice in found}
+        return self._notices
+
+    @admin.display(description=_("when"))
+    def when(self, obj):
+        return time_html(obj.at)
+
+    @admin.display(description=_("what happened"))
+    def what(self, obj):
+        return event_sentence(obj, self.notices(obj.report_id))
+
+    @admin.display(description=_("status"))
+    def status_change(self, obj):
+        if obj.from_status == obj.to_status:
+            return ""
+        shown = dict(ReportStatus.choices)
+        before = shown.get(obj.from_status, obj.from_status)
+        return f"{before} → {shown.get(obj.to_status, obj.to_status)}" if before else ""
+
+    @admin.display(description=_("recorded"))
+    def recorded(self, obj):
+        return format_html(
+            "<details><summary>{}</summary><code>{}</code></details>",
+            obj.verb,
+            json.dumps(obj.data, sort_keys=True),
+        )
 
 
 class EscalationInline(ReadOnlyInline):
@@ -161,9 +203,8 @@ class EscalationInline(ReadOnlyInline):
 
 class NoticeInline(ReadOnlyInline):
     model = Notice
-    related = ("provider",)  # shown on every row: one join, not a query per notice
+    related = ("provider", "report")  # shown on every row: one join, not a query per notice
     fields = (
-        "pk",
         "provider",
         "kind",
         "status",
@@ -231,7 +272,7 @@ class MessageInline(ReadOnlyInline):
         if obj.message_id is None:
             return "—"
         url = reverse("admin:reports_outgoingmessage_change", args=[obj.message_id])
-        return format_html('<a href="{}">{}</a>', url, obj.message_id)
+        return format_html('<a href="{}">{}</a>', url, _("view"))
 
     @admin.display(description=_("delivery"))
     def message_status(self, obj):
@@ -270,20 +311,20 @@ class QueueFilter(admin.SimpleListFilter):
 @admin.register(Report)
 class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
     list_display = (
-        "reference",
+        "reference_shown",
         "url_defanged",
-        "host",
+        "provider",
+        "category_shown",
         "status",
         "deadline_left",
-        "assigned_to",
-        "channel",
-        "times_reported",
-        "received_at",
+        "analyst",
+        "received_shown",
     )
+    list_display_links = ("reference_shown",)
     paginator = EstimatedCountPaginator
     list_filter = (QueueFilter, "status", "channel")
     search_fields = ("reference", "host", "url_sha256")  # exact matches: get_search_results
-    list_select_related = ("assigned_to",)
+    list_select_related = ("assigned_to", "provider")
     show_full_result_count = False
     change_form_template = "admin/reports/report/change_form.html"
     fieldsets = (
@@ -358,6 +399,9 @@ class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
     inlines = [NoticeInline, EventInline, EscalationInline, HoldInline]
 
+    class Media:
+        css = {"all": ("reports/report-list.css",)}
+
     def has_add_permission(self, request):
         return False
 
@@ -379,13 +423,34 @@ class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
     def get_ordering(self, request):
         return queue_ordering(request.GET.get("queue"))
 
-    @admin.display(description=_("time left"))
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_shown(self, obj):
+        return format_html('<span class="reference">{}</span>', obj.reference)
+
+    @admin.display(description=_("category"), ordering="industry_category")
+    def category_shown(self, obj):
+        """The assessed category (A1 to B2) once there is one, else what the reporter chose."""
+        if obj.industry_category:
+            return obj.industry_category
+        return obj.get_category_display() or "—"
+
+    @admin.display(description=_("time left"), ordering=F("running_deadline").asc(nulls_last=True))
     def deadline_left(self, obj):
         return deadline_left(obj.running_deadline)
 
+    @admin.display(description=_("analyst"), ordering="assigned_to__username")
+    def analyst(self, obj):
+        return obj.assigned_to.get_username() if obj.assigned_to else "—"
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received_shown(self, obj):
+        return short_time_html(obj.received_at)
+
     @admin.display(description=_("URL (defanged)"), ordering="canonical_url")
     def url_defanged(self, obj):
-        return _defanged(obj.canonical_url)
+        # In the list two lines of it at most (report-list.css); the whole of it on hover.
+        shown = defang(obj.canonical_url)
+        return format_html('<code class="defanged-url" title="{}">{}</code>', shown, shown)
 
     @admin.display(description=_("URL as submitted (defanged)"))
     def submitted_url_defanged(self, obj):
@@ -641,7 +706,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = (
-        "pk",
         "report",
         "provider",
         "kind",
@@ -652,6 +716,7 @@ class NoticeAdmin(ReadOnlyAdmin):
         "time_left",
         "repeats_sent",
     )
+    list_display_links = ("report",)
     list_filter = ("status", "kind")
     list_select_related = ("report", "provider")
     search_fields = ("=report__reference", "=provider__name")
@@ -667,7 +732,8 @@ class NoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "at", "report", "verb", "from_status", "to_status", "actor_label")
+    list_display = ("at", "report", "verb", "from_status", "to_status", "actor_label")
+    list_display_links = ("at",)
     list_filter = ("verb", "actor_kind")
     list_select_related = ("report",)
     search_fields = ("=report__reference",)
@@ -727,7 +793,7 @@ class MessageItemInline(ReadOnlyInline):
     """The notices a message spoke about, each with its report."""
 
     model = MessageItem
-    related = ("notice__report",)
+    related = ("notice__report", "notice__provider")
     fields = ("report", "notice", "kind", "attempt", "dropped")
     readonly_fields = fields
     verbose_name = _("notice it carried")

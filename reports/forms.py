@@ -2,6 +2,8 @@ from datetime import UTC
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hotline.domains import host_suffixes
@@ -262,10 +264,20 @@ class EscalateForm(UrgentEscalateForm):
         return data
 
 
+def _current_zone_named() -> str:
+    """``Europe/Amsterdam (CET)``: the zone the admin reads typed times in (the hotline's)."""
+    return f"{timezone.get_current_timezone_name()} ({timezone.localtime():%Z})"
+
+
+def _in_current_zone(text: str):
+    """A time field's help text, naming the zone its time is read in when it is shown."""
+    return format_lazy(text, zone=lazy(_current_zone_named, str)())
+
+
 class HoldForm(TransitionForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True))
     until = forms.DateTimeField(
-        help_text=_("UTC, e.g. 2026-12-01 18:00"),
+        help_text=_in_current_zone(_("Time in {zone}, e.g. 2026-12-01 18:00")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     agency_reference = forms.CharField(max_length=200, required=False)
@@ -283,7 +295,7 @@ class SendNoticeForm(TransitionForm):
 class RemovalForm(TransitionForm):
     removed_at = forms.DateTimeField(
         required=False,
-        help_text=_("UTC; empty means now."),
+        help_text=_in_current_zone(_("Time in {zone}; empty means now.")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 

@@ -443,7 +443,7 @@ class HostingLookup(models.Model):
         ]
 
     def __str__(self):
-        return f"lookup {self.pk} of {self.report_id}"
+        return f"hosting lookup {self.get_purpose_display()} ({self.get_state_display()})"
 
     @property
     def attribution(self) -> tuple:
@@ -492,7 +492,7 @@ class Event(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.report_id} {self.verb} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.verb} on {self.report} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class AuditSeal(models.Model):
@@ -591,7 +591,7 @@ class Escalation(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.agency_id} for {self.report_id}"
+        return f"{self.get_kind_display()} of {self.created_at:%Y-%m-%d %H:%M} UTC"
 
 
 class Hold(models.Model):
@@ -632,7 +632,7 @@ class Hold(models.Model):
         ]
 
     def __str__(self):
-        return f"hold on {self.report_id} until {self.until:%Y-%m-%d %H:%M}"
+        return f"hold until {self.until:%Y-%m-%d %H:%M} UTC"
 
     @property
     def seconds(self) -> int:
@@ -643,6 +643,8 @@ class Hold(models.Model):
 # A notice that has not ended: at most one per report.
 # An undeliverable notice still holds its report (the analysts find another contact or channel).
 RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "undeliverable", "open", "overdue")
+# Handed over (or being handed over) to the provider: the hotline waits for the removal.
+CLOCK_RUNNING_NOTICE_STATUSES = ("delivering", "open", "overdue")
 # A notice the provider has been handed and may answer (acknowledge, removed, dispute).
 ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
 
@@ -776,6 +778,12 @@ class Notice(models.Model):
             models.Index(
                 fields=["report"], condition=Q(status="scheduled"), name="notice_scheduled_idx"
             ),
+            # The "due within 4 h" and "awaiting removal" queues: the notices whose clock runs.
+            models.Index(
+                fields=["deadline_at", "report"],
+                condition=Q(status__in=CLOCK_RUNNING_NOTICE_STATUSES),
+                name="notice_clock_running_idx",
+            ),
             models.Index(
                 fields=["report"],
                 condition=Q(
@@ -796,7 +804,8 @@ class Notice(models.Model):
         ]
 
     def __str__(self):
-        return f"notice {self.pk} for {self.report_id}"
+        # Names the report and the provider, never database ids (the admin shows it).
+        return f"notice on {self.report} to {self.provider}"
 
     @property
     def is_running(self) -> bool:
@@ -871,7 +880,7 @@ class RemovalCheck(models.Model):
         ]
 
     def __str__(self):
-        return f"check {self.pk} of {self.report_id} ({self.outcome or 'due'})"
+        return f"check {self.get_purpose_display()} ({self.outcome or 'due'})"
 
 
 class MessageKind(models.TextChoices):
@@ -1011,7 +1020,7 @@ class MessageItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} #{self.attempt} ({self.channel}) for notice {self.notice_id}"
+        return f"{self.kind} #{self.attempt} ({self.channel})"
 
 
 class AnswerLink(models.Model):

@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from hotline.actors import Actor
 from hotline.roles import roles_sync
+from hotline.times import hotline_zone
 from reports import deadlines, hosting, outbox, workflow
 from reports.management.commands import demo_data
 from reports.models import Notice, Report, ReportStatus
@@ -261,7 +262,7 @@ def test_analyst_takes_a_report_to_removal_without_the_browser_touching_its_host
     assert "removed" in heading.inner_text()
     assert page.locator("div.field-status").inner_text().endswith("removed")
     with translation.override("en"):
-        shown = formats.localize(timezone.localtime(removed_at))
+        shown = formats.localize(timezone.localtime(removed_at, hotline_zone()))  # the admin's
     assert page.locator("td.field-removed_at").inner_text().strip() == shown
     shot("removed")
 

@@ -102,7 +102,8 @@ def test_one_url_from_the_queue_to_notice_sent_in_two_actions(analyst):
     assert status_of(reference) == ReportStatus.TAKEDOWN_REQUESTED
     hand_off(reference)
     open_report(page, origin, reference)
-    assert page.locator(".triage-clock .time-left").inner_text().startswith(("23h", "24h"))
+    time_left = page.locator(".triage-clock .time-left").inner_text().replace("\u00a0", " ")
+    assert time_left.startswith(("23 h", "24 h"))
     box_shot(page, "notice-sent")
 
 

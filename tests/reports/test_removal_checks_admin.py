@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from hotline.times import local_text
 from reports.models import RemovalCheck
 from tests.reports.factories import ActionableReportFactory
 
@@ -57,9 +58,9 @@ def test_the_history_newest_first_with_what_each_check_saw(admin_client, report)
     )  # fmt: skip
     _check(report, 10, purpose="claimed", outcome="unreachable", detail="connection refused")
     page = _page(admin_client, report)
+    # In the hotline's zone, saying it (its UTC on hover).
     checked = [
-        f"{check.checked_at:%Y-%m-%d %H:%M:%S}"
-        for check in RemovalCheck.objects.order_by("-checked_at")
+        local_text(check.checked_at) for check in RemovalCheck.objects.order_by("-checked_at")
     ]
     assert _rows(page) == [
         [checked[0], "after the provider said removed", "unreachable", "—", "", "", ""],

@@ -64,7 +64,7 @@ def test_the_send_notice_button_sends_it(clock, policy, analyst_client):
     assert notice.created_by_label == "ann"
     page = analyst_client.get(response.url).content.decode()
     assert "Send notice: done." in page
-    assert "12h 00m" in page  # time left
+    assert "12\u00a0h" in page  # time left
 
 
 def test_the_buttons_refuse_multipart_bodies(clock, policy, analyst_client):
@@ -91,8 +91,9 @@ def test_the_confirm_removal_button_removes(clock, notice, analyst_client):
     response = form_post(
         analyst_client,
         transition_url(notice.report_id, "confirm_removal"),
-        # Confirmed on the page that asks first (tests/reports/workbench/test_triage_box.py).
-        {"confirm_removal-removed_at": "2026-03-02 13:30:00", "_confirmed": "1"},
+        # Confirmed on the page that asks first; a typed time is the hotline's zone: 14:30 in
+        # Amsterdam (CET).
+        {"confirm_removal-removed_at": "2026-03-02 14:30:00", "_confirmed": "1"},
     )
     assert response.status_code == 302
     notice = reload(notice)
@@ -120,15 +121,15 @@ def test_the_overdue_queue_lists_overdue_reports_and_time_left_turns_red(
 
     page = analyst_client.get(reverse("admin:reports_report_change", args=[late.report_id]))
     text = page.content.decode()
-    assert "overdue by 1h 30m" in text
-    assert 'style="color:#ba2121"' in text
+    assert "overdue by 1\u00a0h 30\u00a0min" in text
+    assert 'class="overdue"' in text
     page = analyst_client.get(reverse("admin:reports_report_change", args=[running.report_id]))
-    assert "0h 30m" in page.content.decode()
+    assert ">30\u00a0min<" in page.content.decode()
     assert "overdue by" not in page.content.decode()
 
     notices_page = analyst_client.get(reverse("admin:reports_notice_changelist"))
     assert notices_page.status_code == 200
-    assert "overdue by 1h 30m" in notices_page.content.decode()
+    assert "overdue by 1\u00a0h 30\u00a0min" in notices_page.content.decode()
 
 
 def test_a_notice_waiting_for_the_police_window_shows_in_the_scheduled_queue(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hotline.actors import Actor
 from hotline.models import HostRule
+from hotline.times import time_html
 from reports import workflow
 from reports.models import Event, Notice, Report
 from tests.reports.factories import ActionableReportFactory, stored_values
@@ -25,10 +26,10 @@ def change(report) -> str:
 def test_a_running_notice_shows_its_deadline_and_time_left_in_large_type(ann, disputed):
     text = page(ann, change(disputed))
 
-    assert re.search(r'<span class="time-left">2[34]h \d\dm</span>', text)
+    assert re.search(r'<span class="time-left"><span title="[^"]*">2[34]\xa0h', text)
     assert "Notice to Example Images BV" in text
     deadline = disputed.notices.get().deadline_at
-    assert f"Deadline: {deadline:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Deadline: {time_html(deadline)}" in text  # the hotline's zone, UTC on hover
 
 
 def test_a_held_notice_shows_its_clock_stopped(sam, people, disputed, agency):
@@ -45,14 +46,14 @@ def test_a_held_notice_shows_its_clock_stopped(sam, people, disputed, agency):
 
     assert '<span class="time-left">Clock stopped</span>' in text
     assert "left when the hold began" in text
-    assert f"Until {until:%Y-%m-%d %H:%M} UTC, at the request of National Police (POL-9)" in text
+    assert f"Until {time_html(until)}, at the request of National Police (POL-9)" in text
 
 
 def test_a_dispute_shows_its_reason_and_time_and_the_answers(ann, disputed):
     text = page(ann, change(disputed))
     notice = disputed.notices.get()
 
-    assert f"Disputed by Example Images BV at {notice.disputed_at:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Disputed by Example Images BV at {time_html(notice.disputed_at)}" in text
     assert "This is an adult model, aged 23." in text
     assert {"uphold_dispute", "reject_dispute", "withdraw_notice"} <= buttons(text)
 

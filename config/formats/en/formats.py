@@ -1,0 +1,2 @@
+DATETIME_FORMAT = "j M Y, H:i T"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i T"

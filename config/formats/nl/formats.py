@@ -1,0 +1,2 @@
+DATETIME_FORMAT = "j F Y H:i T"
+SHORT_DATETIME_FORMAT = "j-n-Y H:i T"
