@@ -224,7 +224,7 @@ def test_provider_answers_on_real_notices_conform_to_the_schema(live_schema, key
                 case = operation.Case(path_parameters=params, query=query)
             else:
                 case = operation.Case(
-                    path_parameters=params, query=query, body=body, content_type="application/json"
+                    path_parameters=params, query=query, body=body, media_type="application/json"
                 )
             # Built by hand, so not through schemathesis's auth: the key goes as a header.
             response = case.call_and_validate(headers=keys["provider_header"])
