@@ -16,6 +16,7 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hotline.actors import Actor
@@ -174,6 +175,15 @@ def _form_page(modeladmin, request, queryset, action: BulkAction, form):
 class BulkAdminMixin:
     """For the report admin: the bulk actions (each only for roles with its transition's
     permission) and the "Paste URLs" page."""
+
+    def action_checkbox(self, obj):
+        # The stock column renders a widget template per row: a fifth of the list's time.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
