@@ -58,6 +58,7 @@ from reports.selectors.report_page import (
     lookup_suggestion,
     removal_checks_context,
     running_notice,
+    suggested_country,
     transition_can_succeed,
     triage_box,
 )
@@ -575,7 +576,7 @@ class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
             if form_class is not None:
                 initial = {}
                 if transition.name == "set_hosting" and suggested is not None:
-                    country = report.hosting_lookup.country or suggested.country
+                    country = suggested_country(report.hosting_lookup, suggested)
                     initial = {"provider": suggested, "country": country}
                 if transition.name == "assess_illegal":
                     initial = {
@@ -655,17 +656,17 @@ class ReportAdmin(BulkAdminMixin, admin.ModelAdmin):
         if name in DESTRUCTIVE and request.POST.get("_confirmed") != "1":
             return self._confirm_page(request, report, transition, running_notice(report))
         try:
-            function(report.pk, actor=Actor.for_user(request.user), **kwargs)
+            done = function(report.pk, actor=Actor.for_user(request.user), **kwargs)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return self._back(report.pk, request)
-        label = self._step_label(name, report) if step else transition.label
+        label = self._step_label(name, done) if step else transition.label
         self.message_user(request, f"{report.reference}: {label}: done.", messages.SUCCESS)
         return self._next(report, request)
 
     @staticmethod
     def _step_label(name, report) -> str:
-        report.refresh_from_db()
+        """``report``: as the step left it."""
         if STEP_BUTTONS[name] == FORWARD:
             return f"assessed illegal and forwarded to {report.forwarded_to.name}"
         return f"assessed illegal and notified {report.provider.name}"

@@ -16,8 +16,8 @@ from hotline.actors import Actor
 from hotline.errors import DomainError
 from reports import workflow
 from reports.models import Notice, Report
-from reports.models import ReportStatus as S
-from reports.selectors.report_page import lookup_suggestion
+from reports.selectors.report_page import lookup_suggestion, suggested_country
+from reports.workflow.steps import report_assess_illegal_step, report_claim_if_new
 
 
 @dataclass
@@ -72,12 +72,6 @@ def reports_bulk_apply(
     return result
 
 
-def _claimed_if_nobody_has_it(report: Report, actor: Actor) -> None:
-    # Inside the step's transaction: if the assessment is refused, the claim is undone with it.
-    if report.status == S.NEW and report.assigned_to_id is None:
-        workflow.report_claim(report.pk, actor=actor)
-
-
 def reports_claim(report_ids, *, actor: Actor) -> BulkResult:
     return reports_bulk_apply(
         report_ids, step=lambda report: workflow.report_claim(report.pk, actor=actor)
@@ -106,7 +100,7 @@ def reports_assess_not_actionable(
     in one transaction per report)."""
 
     def step(report):
-        _claimed_if_nobody_has_it(report, actor)
+        report_claim_if_new(report.pk, actor=actor)
         workflow.report_assess_not_actionable(
             report.pk, actor=actor, reason=reason, not_illegal_reason=not_illegal_reason
         )
@@ -118,11 +112,10 @@ def reports_assess_illegal(report_ids, *, actor: Actor, **assessment) -> BulkRes
     """One classification for all: claims each new report nobody has, and assesses it (claim
     and assessment in one transaction per report), so new reports become actionable at once."""
 
-    def step(report):
-        _claimed_if_nobody_has_it(report, actor)
-        workflow.report_assess_illegal(report.pk, actor=actor, **assessment)
-
-    return reports_bulk_apply(report_ids, step=step)
+    return reports_bulk_apply(
+        report_ids,
+        step=lambda report: report_assess_illegal_step(report.pk, actor=actor, **assessment),
+    )
 
 
 def reports_set_hosting(
@@ -152,7 +145,7 @@ def reports_send_notice(
                     "No hosting provider is set and the lookup suggests none: set the hosting "
                     "first."
                 )
-            country = report.hosting_lookup.country or suggested.country
+            country = suggested_country(report.hosting_lookup, suggested)
             workflow.report_set_hosting(
                 report.pk, actor=actor, provider_id=suggested.pk, country=country
             )

@@ -12,6 +12,7 @@ from hotline.validators import country_code_clean
 from reports.answers import ANSWER_DISPUTE, ANSWER_REMOVED, NOTICE_ANSWERS
 from reports.models import (
     DESCRIPTION_MAX_LENGTH,
+    ILLEGAL,
     AgeGroup,
     Commerciality,
     ContentType,
@@ -129,7 +130,7 @@ class IllegalForm(TransitionForm):
 
     legal_status = forms.ChoiceField(
         label=_("Classification"),
-        choices=_blank_first([c for c in LegalStatus.choices if c[0] != LegalStatus.NOT_ILLEGAL]),
+        choices=_blank_first([c for c in LegalStatus.choices if c[0] in ILLEGAL]),
     )
     industry_category = forms.ChoiceField(
         choices=_blank_first(IndustryCategory.choices), label=_("Category")

@@ -375,6 +375,12 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def assessment_unconfirmed(self) -> bool:
+        """Under the four-eyes rule (HOTLINE_FOUR_EYES): no second analyst has confirmed the
+        assessment yet, so no notice may go out."""
+        return settings.HOTLINE_FOUR_EYES and self.assessment_confirmed_at is None
+
 
 class HostingLookup(models.Model):
     """One run of the hosting lookup for a report (reports/hosting.py): each step it took, what
@@ -647,6 +653,8 @@ RUNNING_NOTICE_STATUSES = ("scheduled", "delivering", "undeliverable", "open", "
 CLOCK_RUNNING_NOTICE_STATUSES = ("delivering", "open", "overdue")
 # A notice the provider has been handed and may answer (acknowledge, removed, dispute).
 ANSWERABLE_NOTICE_STATUSES = ("open", "overdue")
+# A dispute the hotline has not answered yet (the "disputed" queue, its index, the triage box).
+DISPUTE_WAITING = Q(disputed_at__isnull=False, dispute_answered_at__isnull=True)
 
 
 class DisputeAnswer(models.TextChoices):
@@ -810,6 +818,11 @@ class Notice(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING_NOTICE_STATUSES
+
+    @property
+    def dispute_waiting(self) -> bool:
+        """Disputed by the provider and not answered yet (``DISPUTE_WAITING``)."""
+        return self.disputed_at is not None and self.dispute_answered_at is None
 
     @property
     def messages(self) -> models.QuerySet:

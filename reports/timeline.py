@@ -7,7 +7,7 @@ provider instead (the report's notices, read once per page). Times are the hotli
 collapsed detail on the report page).
 
 ``PRESENTERS`` covers every verb written for a report (tests/reports/workbench/
-test_timeline_verbs.py fails for a verb without one); an unknown verb still reads as its
+test_timeline_sentences.py fails for a verb without one); an unknown verb still reads as its
 transition's label rather than breaking the page.
 """
 

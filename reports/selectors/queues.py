@@ -14,6 +14,7 @@ from hotline.pagination import fast_count
 from hotline.url import URLRefused, canonicalize, refang
 from reports.models import (
     CLOCK_RUNNING_NOTICE_STATUSES,
+    DISPUTE_WAITING,
     RUNNING_NOTICE_STATUSES,
     Notice,
     RemovalCheck,
@@ -130,10 +131,7 @@ QUEUES = {
         lambda request: Q(
             Exists(
                 Notice.objects.filter(
-                    report=OuterRef("pk"),
-                    status__in=RUNNING_NOTICE_STATUSES,
-                    disputed_at__isnull=False,
-                    dispute_answered_at__isnull=True,
+                    DISPUTE_WAITING, report=OuterRef("pk"), status__in=RUNNING_NOTICE_STATUSES
                 )
             )
         ),

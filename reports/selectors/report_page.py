@@ -59,6 +59,11 @@ def lookup_suggestion(lookup: HostingLookup | None):
     return candidate.provider if candidate is not None and candidate.provider else None
 
 
+def suggested_country(lookup: HostingLookup | None, suggested) -> str:
+    """The hosting country to prefill: the lookup's own answer, else the suggested provider's."""
+    return (lookup.country if lookup else "") or (suggested.country if suggested else "")
+
+
 def hours_text(length: timedelta) -> str:
     """A deadline's length as analysts say it: "24 h", "90 min"."""
     minutes = int(length.total_seconds() // 60)
@@ -69,7 +74,7 @@ def assess_step_context(report: Report, suggested) -> dict:
     """What the assess-illegal form offers besides assessing: the provider the lookup suggests
     with the deadline a notice to it would get, or, hosted abroad, the partner to forward to."""
     lookup = report.hosting_lookup
-    country = (lookup.country if lookup else "") or (suggested.country if suggested else "")
+    country = suggested_country(lookup, suggested)
     abroad = bool(country) and country != settings.HOTLINE_COUNTRY
     partner = lookup.partner if lookup is not None and abroad else None
     notify = suggested if suggested is not None and not abroad else None
@@ -114,11 +119,7 @@ def triage_box(report: Report, latest: Notice | None) -> dict:
         "latest_notice": latest,
         "clock": clock,
         "hold": hold,
-        "dispute_open": bool(
-            running is not None
-            and running.disputed_at is not None
-            and running.dispute_answered_at is None
-        ),
+        "dispute_open": running is not None and running.dispute_waiting,
         "escalations": escalations,
         "four_eyes": settings.HOTLINE_FOUR_EYES,
     }
@@ -139,8 +140,7 @@ def transition_can_succeed(name: str, report: Report, user, running: Notice | No
     disputed = (
         running is not None
         and running.status in ANSWERABLE_NOTICE_STATUSES
-        and running.disputed_at is not None
-        and running.dispute_answered_at is None
+        and running.dispute_waiting
     )
     rules = {
         # The owner rule: only whoever claimed it works it (a supervisor takes it over).
@@ -149,9 +149,8 @@ def transition_can_succeed(name: str, report: Report, user, running: Notice | No
         "assess_illegal": report.status == ReportStatus.NEW or mine,
         "mark_duplicate": report.status == ReportStatus.NEW or mine,
         "take_over": not mine,
-        "confirm_assessment": settings.HOTLINE_FOUR_EYES
+        "confirm_assessment": report.assessment_unconfirmed
         and report.legal_status in ILLEGAL
-        and report.assessment_confirmed_at is None
         and report.assessed_by_id != user.pk,
         # A supervisor escalates any kind with the full form.
         "escalate_urgent": not user.has_perm("reports.escalate_report"),
@@ -162,7 +161,7 @@ def transition_can_succeed(name: str, report: Report, user, running: Notice | No
         "send_notice": running is None
         and report.provider is not None
         and report.provider.active
-        and not (settings.HOTLINE_FOUR_EYES and report.assessment_confirmed_at is None),
+        and not report.assessment_unconfirmed,
         "withdraw_notice": running is not None,
         "confirm_removal": running is not None,
         "uphold_dispute": disputed,

@@ -20,6 +20,18 @@ from reports.workflow.triage import (
 ASSESS_ONLY, NOTIFY, FORWARD = "", "notify", "forward"
 
 
+def report_claim_if_new(report_id: int, *, actor: Actor) -> None:
+    """Claim the report if it is new. Under the report's lock: of analysts pressing at once,
+    one claims and the others wait, then meet the owner rule ("claimed by ..."). It joins the
+    caller's transaction (no savepoint of its own): a refused step after it undoes the claim."""
+    with transaction.atomic(savepoint=False):
+        status = (
+            Report.objects.select_for_update().values_list("status", flat=True).get(pk=report_id)
+        )
+        if status == S.NEW:
+            report_claim(report_id, actor=actor)
+
+
 def report_assess_illegal_step(
     report_id: int,
     *,
@@ -34,11 +46,7 @@ def report_assess_illegal_step(
     hosting to the provider shown and send the notice (``notify``), or set the hosting country
     and forward it to the partner hotline shown (``forward``)."""
     with transaction.atomic():
-        status = (
-            Report.objects.select_for_update().values_list("status", flat=True).get(pk=report_id)
-        )
-        if status == S.NEW:
-            report_claim(report_id, actor=actor)
+        report_claim_if_new(report_id, actor=actor)
         report = report_assess_illegal(report_id, actor=actor, **assessment)
         if then == NOTIFY:
             report_set_hosting(report_id, actor=actor, provider_id=provider_id, country=country)

@@ -13,6 +13,7 @@ from hotline.errors import DomainError, NotPermitted
 from reports import deadlines, outbox, verification
 from reports.models import (
     ANSWERABLE_NOTICE_STATUSES,
+    DISPUTE_WAITING,
     DisputeAnswer,
     Escalation,
     HostingLookup,
@@ -29,7 +30,6 @@ from reports.workflow.engine import (
     notice_status_move,
 )
 from reports.workflow.police import _hold_end_by_removal, report_escalate
-from reports.workflow.triage import assessment_unconfirmed
 
 
 def _notice_dispatch(notice: Notice, now) -> dict:
@@ -84,7 +84,7 @@ def report_send_notice(
     created: list[Notice] = []
 
     def apply(report, now):
-        if assessment_unconfirmed(report):
+        if report.assessment_unconfirmed:
             raise DomainError(
                 f"Report {report.reference}: the four-eyes rule holds every notice until a "
                 "second analyst confirms the assessment."
@@ -316,11 +316,7 @@ def _dispute_answer_clean(reason: str) -> str:
 
 def _disputed_notice(report: Report, answer: str, reason: str, now) -> Notice:
     """The running notice with an open dispute, answered (under the report's lock)."""
-    notice = report.notices.filter(
-        status__in=ANSWERABLE_NOTICE_STATUSES,
-        disputed_at__isnull=False,
-        dispute_answered_at__isnull=True,
-    ).first()
+    notice = report.notices.filter(DISPUTE_WAITING, status__in=ANSWERABLE_NOTICE_STATUSES).first()
     if notice is None:
         raise DomainError(f"Report {report.reference} has no dispute waiting for an answer.")
     notice.dispute_answer = answer

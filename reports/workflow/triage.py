@@ -181,11 +181,6 @@ def report_confirm_assessment(report_id: int, *, actor: Actor) -> Report:
     return _run(report_id, "confirm_assessment", actor, apply)
 
 
-def assessment_unconfirmed(report: Report) -> bool:
-    """Under the four-eyes rule: assessed illegal, and no second analyst has confirmed it."""
-    return settings.HOTLINE_FOUR_EYES and report.assessment_confirmed_at is None
-
-
 def report_mark_duplicate(report_id: int, *, actor: Actor, original_reference: str) -> Report:
     reference = original_reference.strip().upper()
 

@@ -268,13 +268,13 @@ STATE_BASELINES = {
 # (rejected; upheld's confirmation page), a host rule added from the report.
 ACTION_BASELINES = {
     "sqlite": {
-        "assess_illegal_notify": 62,
+        "assess_illegal_notify": 61,
         "reject_dispute": 20,
         "uphold_confirm": 7,
         "host_rule": 12,
     },
     "postgresql": {
-        "assess_illegal_notify": 62,
+        "assess_illegal_notify": 61,
         "reject_dispute": 20,
         "uphold_confirm": 7,
         "host_rule": 12,

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 # Queries per report of each action, at most (see the module's docstring).
 PER_REPORT = {
     "bulk_claim": 12,  # one workflow run
-    "bulk_assess_illegal": 22,  # claim and assess: two runs
+    "bulk_assess_illegal": 25,  # the one-URL step: its lock and savepoint, claim and assess
     # Set the suggested hosting and send: two runs, the running-notice and police checks, the
     # notice and its outbox items.
     "bulk_send_notice": 31,
